@@ -1,0 +1,136 @@
+// The op interface: each op validates attributes and infers output shapes at prepare time
+// (TFLM-style Init/Prepare/Eval), returning a kernel object whose run() does only the math.
+#pragma once
+
+#include <climits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edgerun/status.h"
+#include "edgerun/tensor.h"
+#include "graph/ir.h"
+
+namespace edgerun {
+
+class ThreadPool;
+
+// What prepare knows about one input: dtype, concrete shape, and the data when it is constant.
+struct ValueInfo {
+  DType dtype = DType::kUndefined;
+  Shape shape;
+  const Tensor* constant = nullptr;  // initializer, Constant, or folded value; nullptr at run time only
+  int value_id = -1;                 // index into Graph::values
+};
+
+// Run-time view of a node's tensors. Omitted optional inputs/outputs are nullptr.
+// Output tensors are preallocated with the dtype and shape set at prepare.
+struct KernelContext {
+  std::vector<const Tensor*> inputs;
+  std::vector<Tensor*> outputs;
+  ThreadPool* pool = nullptr;
+};
+
+class OpKernel {
+ public:
+  virtual ~OpKernel() = default;
+  virtual Status run(KernelContext& ctx) = 0;
+};
+
+// Lets an op ask for the value of a non-constant input at prepare (e.g. Reshape's `shape`
+// fed as a graph input). The planner then re-prepares whenever that input's contents change.
+class InputValueResolver {
+ public:
+  virtual ~InputValueResolver() = default;
+  virtual const Tensor* resolve(int value_id) = 0;  // nullptr if the value is computed at run time
+};
+
+class PrepareContext {
+ public:
+  PrepareContext(const Node& node, int64_t opset, std::vector<ValueInfo> inputs,
+                 InputValueResolver* resolver);
+
+  const Node& node() const { return node_; }
+  int64_t opset() const { return opset_; }
+
+  int num_inputs() const { return static_cast<int>(inputs_.size()); }
+  bool has_input(int i) const { return i >= 0 && i < num_inputs() && inputs_[static_cast<size_t>(i)].value_id >= 0; }
+  const ValueInfo& input(int i) const { return inputs_[static_cast<size_t>(i)]; }
+  DType input_dtype(int i) const { return input(i).dtype; }
+  const Shape& input_shape(int i) const { return input(i).shape; }
+  // Constant data of input i, or nullptr (never binds a graph input).
+  const Tensor* constant_input(int i) const { return has_input(i) ? input(i).constant : nullptr; }
+  // Data of input i needed to decide shapes: a constant, or a graph input's current value.
+  // Error naming the node and input when it is computed at run time (dynamic shapes).
+  Expected<const Tensor*> input_value(int i);
+
+  int num_outputs() const { return static_cast<int>(node_.outputs.size()); }
+  bool has_output(int i) const { return i >= 0 && i < num_outputs() && node_.outputs[static_cast<size_t>(i)] >= 0; }
+  void set_output(int i, DType dtype, Shape shape);
+  // The output's value is known now (Shape, Constant, ...): the planner stores it as a constant.
+  void set_output_constant(int i, Tensor value);
+
+  // Errors that name the node: ctx.error("kernel_shape must have 2 values, got ", n).
+  template <class... Args>
+  Status error(const Args&... args) const { return invalid_model(node_.describe(), ": ", args...); }
+  template <class... Args>
+  Status unsupported_error(const Args&... args) const { return unsupported(node_.describe(), ": ", args...); }
+
+  // For the planner.
+  struct OutputInfo {
+    bool set = false;
+    DType dtype = DType::kUndefined;
+    Shape shape;
+    Tensor constant;
+  };
+  const std::vector<OutputInfo>& outputs() const { return outputs_; }
+
+ private:
+  const Node& node_;
+  int64_t opset_;
+  std::vector<ValueInfo> inputs_;
+  InputValueResolver* resolver_;
+  std::vector<OutputInfo> outputs_;
+};
+
+using PrepareFn = Expected<std::unique_ptr<OpKernel>> (*)(PrepareContext& ctx);
+
+struct OpSchema {
+  std::string domain;   // "" = ai.onnx, "com.microsoft"
+  std::string op_type;
+  int since_version = 1;        // first opset whose semantics this prepare implements
+  int until_version = INT_MAX;  // last opset (inclusive)
+  PrepareFn prepare = nullptr;
+};
+
+class OpRegistry {
+ public:
+  static const OpRegistry& get();  // built once, on first use
+  void add(OpSchema schema);
+  const OpSchema* find(std::string_view domain, std::string_view op_type, int64_t opset) const;
+  bool knows(std::string_view domain, std::string_view op_type) const;  // any version
+  const std::vector<OpSchema>& all() const { return schemas_; }
+
+ private:
+  std::vector<OpSchema> schemas_;
+};
+
+// Convenience for ops whose kernel is a lambda-free function object.
+template <class K, class... Args>
+Expected<std::unique_ptr<OpKernel>> make_kernel(Args&&... args) {
+  return std::unique_ptr<OpKernel>(new K(std::forward<Args>(args)...));
+}
+
+// One registration function per op family (src/ops/<family>.cpp); registry.cpp calls them all.
+void register_elementwise_ops(OpRegistry& r);  // unary, binary, logical, comparison, Where, Clip, Cast
+void register_reduce_ops(OpRegistry& r);       // Reduce*, ArgMax/ArgMin
+void register_shape_ops(OpRegistry& r);        // Reshape, Transpose, Concat, Slice, Gather, Shape, ...
+void register_resize_ops(OpRegistry& r);       // Resize, Upsample
+void register_conv_ops(OpRegistry& r);         // Conv, ConvTranspose
+void register_pool_ops(OpRegistry& r);         // MaxPool, AveragePool, Global*Pool
+void register_matmul_ops(OpRegistry& r);       // MatMul, Gemm
+void register_norm_ops(OpRegistry& r);         // BatchNormalization, LayerNormalization, Softmax, ...
+void register_quant_ops(OpRegistry& r);        // QuantizeLinear, QLinearConv, ConvInteger, com.microsoft QLinear*
+
+}  // namespace edgerun

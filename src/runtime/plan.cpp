@@ -1,0 +1,229 @@
+#include "runtime/plan.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace edgerun {
+namespace {
+
+// Hands graph-input values to ops that need them at prepare, remembering which were used.
+class GraphInputResolver : public InputValueResolver {
+ public:
+  GraphInputResolver(const Graph& g, const std::vector<Tensor>& inputs) : graph_(g), inputs_(inputs) {}
+  const Tensor* resolve(int value_id) override {
+    for (size_t k = 0; k < graph_.inputs.size(); ++k) {
+      if (graph_.inputs[k] != value_id) continue;
+      if (std::find(used.begin(), used.end(), static_cast<int>(k)) == used.end()) used.push_back(static_cast<int>(k));
+      return &inputs_[k];
+    }
+    return nullptr;
+  }
+  std::vector<int> used;
+
+ private:
+  const Graph& graph_;
+  const std::vector<Tensor>& inputs_;
+};
+
+bool is_nondeterministic(const Node& n) {
+  return n.op_type.rfind("Random", 0) == 0 || n.op_type == "Multinomial" || n.op_type == "Bernoulli";
+}
+
+struct Buffer {
+  int value = -1;
+  size_t bytes = 0;
+  size_t first = 0, last = 0;  // step indices of definition and last use
+  size_t offset = 0;
+};
+
+// Greedy-by-size placement of buffers with disjoint lifetimes sharing arena space.
+size_t place_buffers(std::vector<Buffer>& bufs) {
+  std::vector<size_t> order(bufs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return bufs[a].bytes > bufs[b].bytes; });
+  std::vector<size_t> placed;
+  size_t total = 0;
+  for (size_t bi : order) {
+    Buffer& b = bufs[bi];
+    std::vector<std::pair<size_t, size_t>> busy;  // [offset, end) of overlapping-lifetime buffers
+    for (size_t pi : placed) {
+      const Buffer& p = bufs[pi];
+      if (p.last < b.first || b.last < p.first) continue;
+      busy.emplace_back(p.offset, p.offset + p.bytes);
+    }
+    std::sort(busy.begin(), busy.end());
+    size_t off = 0;
+    for (auto [s, e] : busy) {
+      if (off + b.bytes <= s) break;
+      off = std::max(off, e);
+    }
+    b.offset = off;
+    total = std::max(total, off + b.bytes);
+    placed.push_back(bi);
+  }
+  return total;
+}
+
+size_t align64(size_t n) { return (n + 63) / 64 * 64; }
+
+}  // namespace
+
+Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vector<Tensor>& inputs) {
+  const Graph& g = model.graph;
+  if (inputs.size() != g.inputs.size())
+    return invalid_argument("model has ", g.inputs.size(), " inputs, got ", inputs.size());
+  std::unique_ptr<Plan> plan(new Plan());
+  plan->model_ = &model;
+  plan->values_.resize(g.values.size());
+  std::vector<ValueInfo> infos(g.values.size());
+  std::vector<bool> known(g.values.size(), false);
+
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    const Value& val = g.values[v];
+    if (!val.initializer.defined()) continue;
+    plan->values_[v] = val.initializer;
+    infos[v] = ValueInfo{val.initializer.dtype(), val.initializer.shape(), &plan->values_[v], static_cast<int>(v)};
+    known[v] = true;
+  }
+  for (size_t k = 0; k < g.inputs.size(); ++k) {
+    int v = g.inputs[k];
+    plan->input_shapes_.push_back(inputs[k].shape());
+    infos[static_cast<size_t>(v)] = ValueInfo{inputs[k].dtype(), inputs[k].shape(), nullptr, v};
+    known[static_cast<size_t>(v)] = true;
+  }
+
+  GraphInputResolver resolver(g, inputs);
+  const OpRegistry& registry = OpRegistry::get();
+  std::vector<size_t> step_of_value(g.values.size(), SIZE_MAX);  // defining step for run-time values
+
+  for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
+    const Node& node = g.nodes[ni];
+    std::vector<ValueInfo> in_infos;
+    bool all_const = true;
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      int v = node.inputs[i];
+      if (v < 0) {
+        in_infos.push_back(ValueInfo{});
+        continue;
+      }
+      if (!known[static_cast<size_t>(v)])
+        return invalid_model(node.describe(), ": input '", g.values[static_cast<size_t>(v)].name,
+                             "' is not a graph input, an initializer, or the output of an earlier node");
+      in_infos.push_back(infos[static_cast<size_t>(v)]);
+      if (!infos[static_cast<size_t>(v)].constant) all_const = false;
+    }
+    int64_t opset = model.opset(node.domain);
+    const OpSchema* schema = registry.find(node.domain, node.op_type, opset);
+    if (!schema) {
+      if (registry.knows(node.domain, node.op_type))
+        return unsupported(node.describe(), ": opset ", opset, " of this op is not supported");
+      return unsupported(node.describe(), ": op is not supported by edgerun");
+    }
+    PrepareContext ctx(node, opset, std::move(in_infos), &resolver);
+    ER_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> kernel, schema->prepare(ctx));
+    bool outputs_const = true;
+    for (int o = 0; o < ctx.num_outputs(); ++o) {
+      int v = node.outputs[static_cast<size_t>(o)];
+      if (v < 0) continue;
+      const auto& oi = ctx.outputs()[static_cast<size_t>(o)];
+      if (!oi.set) return internal_error(node.describe(), ": prepare did not set output ", o);
+      for (int64_t d : oi.shape)
+        if (d < 0) return internal_error(node.describe(), ": prepare set a negative dimension on output ", o);
+      infos[static_cast<size_t>(v)] = ValueInfo{oi.dtype, oi.shape, nullptr, v};
+      known[static_cast<size_t>(v)] = true;
+      if (oi.constant.defined()) {
+        plan->values_[static_cast<size_t>(v)] = oi.constant;
+        infos[static_cast<size_t>(v)].constant = &plan->values_[static_cast<size_t>(v)];
+      } else {
+        outputs_const = false;
+      }
+    }
+    if (outputs_const) {
+      ++plan->folded_;
+      continue;
+    }
+    Step step;
+    step.node = static_cast<int>(ni);
+    step.kernel = std::move(kernel);
+    for (int v : node.inputs) step.ctx.inputs.push_back(v < 0 ? nullptr : &plan->values_[static_cast<size_t>(v)]);
+    for (int v : node.outputs) step.ctx.outputs.push_back(v < 0 ? nullptr : &plan->values_[static_cast<size_t>(v)]);
+    if (all_const && !node.inputs.empty() && !is_nondeterministic(node)) {
+      // Constant folding: evaluate now; the outputs become constants.
+      for (size_t o = 0; o < node.outputs.size(); ++o) {
+        int v = node.outputs[o];
+        if (v < 0) continue;
+        plan->values_[static_cast<size_t>(v)] = Tensor::empty(infos[static_cast<size_t>(v)].dtype, infos[static_cast<size_t>(v)].shape);
+      }
+      Status st = step.kernel->run(step.ctx);
+      if (!st.ok()) return st.with_context(node.describe() + " (constant folding)");
+      for (int v : node.outputs)
+        if (v >= 0) infos[static_cast<size_t>(v)].constant = &plan->values_[static_cast<size_t>(v)];
+      ++plan->folded_;
+      continue;
+    }
+    for (int v : node.outputs)
+      if (v >= 0) step_of_value[static_cast<size_t>(v)] = plan->steps_.size();
+    plan->steps_.push_back(std::move(step));
+  }
+
+  for (int v : g.outputs)
+    if (v < 0 || !known[static_cast<size_t>(v)])
+      return invalid_model("graph output '", v < 0 ? std::string("?") : g.values[static_cast<size_t>(v)].name,
+                           "' is never produced");
+
+  // Memory plan: run-time values share one arena according to their lifetimes.
+  std::vector<Buffer> bufs;
+  std::vector<int> buf_of_value(g.values.size(), -1);
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    if (step_of_value[v] == SIZE_MAX || infos[v].constant) continue;
+    Buffer b;
+    b.value = static_cast<int>(v);
+    b.bytes = align64(static_cast<size_t>(shape_numel(infos[v].shape)) * dtype_size(infos[v].dtype));
+    b.first = b.last = step_of_value[v];
+    buf_of_value[v] = static_cast<int>(bufs.size());
+    bufs.push_back(b);
+  }
+  for (size_t s = 0; s < plan->steps_.size(); ++s)
+    for (int v : g.nodes[static_cast<size_t>(plan->steps_[s].node)].inputs)
+      if (v >= 0 && buf_of_value[static_cast<size_t>(v)] >= 0)
+        bufs[static_cast<size_t>(buf_of_value[static_cast<size_t>(v)])].last = s;
+  for (int v : g.outputs)
+    if (buf_of_value[static_cast<size_t>(v)] >= 0) bufs[static_cast<size_t>(buf_of_value[static_cast<size_t>(v)])].last = plan->steps_.size();
+  plan->arena_bytes_ = place_buffers(bufs);
+  Tensor arena = Tensor::empty(DType::kUInt8, {static_cast<int64_t>(plan->arena_bytes_)});
+  auto keep = std::make_shared<Tensor>(arena);
+  for (const Buffer& b : bufs) {
+    const ValueInfo& info = infos[static_cast<size_t>(b.value)];
+    plan->values_[static_cast<size_t>(b.value)] =
+        Tensor::view(info.dtype, info.shape, arena.data<uint8_t>() + b.offset, keep);
+  }
+  for (int k : resolver.used) plan->value_inputs_.emplace_back(k, inputs[static_cast<size_t>(k)].clone());
+  return plan;
+}
+
+bool Plan::input_values_match(const std::vector<Tensor>& inputs) const {
+  for (const auto& [k, t] : value_inputs_) {
+    const Tensor& in = inputs[static_cast<size_t>(k)];
+    if (in.dtype() != t.dtype() || in.shape() != t.shape()) return false;
+    if (std::memcmp(in.raw_data(), t.raw_data(), t.nbytes()) != 0) return false;
+  }
+  return true;
+}
+
+Status Plan::run(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs) {
+  const Graph& g = model_->graph;
+  for (size_t k = 0; k < g.inputs.size(); ++k) {
+    const Tensor& in = inputs[k];
+    values_[static_cast<size_t>(g.inputs[k])] =
+        Tensor::view(in.dtype(), in.shape(), const_cast<void*>(in.raw_data()));
+  }
+  for (Step& s : steps_) {
+    Status st = s.kernel->run(s.ctx);
+    if (!st.ok()) return st.with_context(g.nodes[static_cast<size_t>(s.node)].describe());
+  }
+  outputs->clear();
+  for (int v : g.outputs) outputs->push_back(values_[static_cast<size_t>(v)].clone());
+  return Status();
+}
+
+}  // namespace edgerun

@@ -1,0 +1,47 @@
+// Plan: a model prepared for concrete input shapes. Shape inference, constant folding and
+// kernel choice happen in build(); run() only calls kernels in order.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "edgerun/status.h"
+#include "edgerun/tensor.h"
+#include "graph/ir.h"
+#include "ops/op_registry.h"
+
+namespace edgerun {
+
+class Plan {
+ public:
+  // `inputs` holds one tensor per graph input with the shapes to plan for; their values are
+  // read only by ops that need them for shapes (see depends_on_input_values()).
+  static Expected<std::unique_ptr<Plan>> build(const Model& model, const std::vector<Tensor>& inputs);
+
+  Status run(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs);
+
+  const std::vector<Shape>& input_shapes() const { return input_shapes_; }
+  // Graph inputs whose values (not only shapes) shaped the plan; a new value needs a new plan.
+  bool depends_on_input_values() const { return !value_inputs_.empty(); }
+  bool input_values_match(const std::vector<Tensor>& inputs) const;
+
+  size_t arena_bytes() const { return arena_bytes_; }
+  size_t num_steps() const { return steps_.size(); }
+  size_t num_folded() const { return folded_; }
+
+ private:
+  struct Step {
+    int node = -1;
+    std::unique_ptr<OpKernel> kernel;
+    KernelContext ctx;
+  };
+  const Model* model_ = nullptr;
+  std::vector<Shape> input_shapes_;
+  std::vector<Tensor> values_;                 // per value id: constant, buffer, or input view
+  std::vector<Step> steps_;
+  std::vector<std::pair<int, Tensor>> value_inputs_;  // (graph input index, value used)
+  size_t arena_bytes_ = 0;
+  size_t folded_ = 0;
+};
+
+}  // namespace edgerun

@@ -1,0 +1,155 @@
+#include "edgerun/session.h"
+
+#include <algorithm>
+
+#include "graph/ir.h"
+#include "onnx/onnx_loader.h"
+#include "ops/op_registry.h"
+#include "runtime/plan.h"
+
+namespace edgerun {
+
+struct Session::Impl {
+  std::unique_ptr<Model> model;
+  SessionOptions options;
+  std::vector<TensorSpec> inputs, outputs;
+  std::unique_ptr<Plan> plan;
+};
+
+Session::Session() : impl_(new Impl()) {}
+Session::~Session() = default;
+
+static TensorSpec spec_of(const Value& v) {
+  TensorSpec s;
+  s.name = v.name;
+  s.dtype = v.dtype;
+  if (v.has_shape) s.shape = v.shape;
+  s.dim_names = v.dim_names;
+  s.dim_names.resize(s.shape.size());
+  return s;
+}
+
+static bool fully_known(const Shape& s) {
+  return std::all_of(s.begin(), s.end(), [](int64_t d) { return d >= 0; });
+}
+
+Expected<std::unique_ptr<Session>> Session::load(const std::string& path, const SessionOptions& options) {
+  ER_ASSIGN_OR_RETURN(std::unique_ptr<Model> model, load_onnx_model(path));
+  return create(std::move(model), options);
+}
+
+Expected<std::unique_ptr<Session>> Session::create(std::unique_ptr<Model> model, const SessionOptions& options) {
+  std::unique_ptr<Session> s(new Session());
+  Impl& im = *s->impl_;
+  im.model = std::move(model);
+  im.options = options;
+  const Graph& g = im.model->graph;
+  for (int v : g.inputs) im.inputs.push_back(spec_of(g.values[static_cast<size_t>(v)]));
+  for (int v : g.outputs) im.outputs.push_back(spec_of(g.values[static_cast<size_t>(v)]));
+  for (const auto& [name, shape] : options.input_shapes) {
+    auto it = std::find_if(im.inputs.begin(), im.inputs.end(), [&](const TensorSpec& t) { return t.name == name; });
+    if (it == im.inputs.end()) {
+      std::string names;
+      for (const TensorSpec& t : im.inputs) names += (names.empty() ? "" : ", ") + t.name;
+      return invalid_argument("--shape names input '", name, "', but the model's inputs are: ", names);
+    }
+    if (!it->shape.empty() && it->shape.size() != shape.size())
+      return invalid_argument("--shape ", name, "=", shape_str(shape), " has rank ", shape.size(),
+                              ", the model's input has rank ", it->shape.size());
+    for (size_t i = 0; i < it->shape.size(); ++i)
+      if (it->shape[i] >= 0 && it->shape[i] != shape[i])
+        return invalid_argument("--shape ", name, "=", shape_str(shape), ": dimension ", i, " is fixed to ",
+                                it->shape[i], " in the model");
+    it->shape = shape;
+    it->dim_names.resize(shape.size());
+  }
+  std::vector<std::string> missing = s->unsupported_ops();
+  if (!missing.empty()) {
+    std::string list;
+    for (const std::string& op : missing) list += (list.empty() ? "" : ", ") + op;
+    return unsupported("model uses ops edgerun does not implement: ", list);
+  }
+  bool all_known = true;
+  bool int_inputs = false;
+  std::vector<Shape> shapes;
+  for (const TensorSpec& t : im.inputs) {
+    if (!fully_known(t.shape) || t.dtype == DType::kUndefined) all_known = false;
+    if (t.dtype != DType::kFloat32 && t.dtype != DType::kFloat16 && t.dtype != DType::kUInt8) int_inputs = true;
+    shapes.push_back(t.shape);
+  }
+  if (all_known) {
+    Status st = s->prepare(shapes);
+    // Integer inputs may carry shapes (Reshape targets): zeros are no fair test, plan at run.
+    if (!st.ok() && !int_inputs) return st;
+  }
+  return s;
+}
+
+const std::vector<TensorSpec>& Session::inputs() const { return impl_->inputs; }
+const std::vector<TensorSpec>& Session::outputs() const { return impl_->outputs; }
+const Model& Session::model() const { return *impl_->model; }
+
+Status Session::prepare(const std::vector<Shape>& input_shapes) {
+  Impl& im = *impl_;
+  if (input_shapes.size() != im.inputs.size())
+    return invalid_argument("model has ", im.inputs.size(), " inputs, got ", input_shapes.size(), " shapes");
+  std::vector<Tensor> placeholders;
+  for (size_t i = 0; i < input_shapes.size(); ++i)
+    placeholders.push_back(Tensor::empty(im.inputs[i].dtype, input_shapes[i]));
+  ER_ASSIGN_OR_RETURN(im.plan, Plan::build(*im.model, placeholders));
+  return Status();
+}
+
+Status Session::run(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs) {
+  Impl& im = *impl_;
+  if (inputs.size() != im.inputs.size())
+    return invalid_argument("model has ", im.inputs.size(), " inputs, got ", inputs.size());
+  std::vector<Shape> shapes;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorSpec& spec = im.inputs[i];
+    const Tensor& in = inputs[i];
+    if (!in.defined()) return invalid_argument("input '", spec.name, "' is missing");
+    if (spec.dtype != DType::kUndefined && in.dtype() != spec.dtype)
+      return invalid_argument("input '", spec.name, "' expects ", dtype_name(spec.dtype), ", got ",
+                              dtype_name(in.dtype()));
+    bool shape_ok = spec.shape.empty() && !im.model->graph.values[static_cast<size_t>(im.model->graph.inputs[i])].has_shape;
+    if (!shape_ok && spec.shape.size() == in.shape().size()) {
+      shape_ok = true;
+      for (size_t d = 0; d < spec.shape.size(); ++d)
+        if (spec.shape[d] >= 0 && spec.shape[d] != in.shape()[d]) shape_ok = false;
+    }
+    if (!shape_ok)
+      return invalid_argument("input '", spec.name, "' expects shape ", shape_str(spec.shape), ", got ",
+                              shape_str(in.shape()));
+    shapes.push_back(in.shape());
+  }
+  if (!im.plan || im.plan->input_shapes() != shapes ||
+      (im.plan->depends_on_input_values() && !im.plan->input_values_match(inputs))) {
+    im.plan.reset();
+    ER_ASSIGN_OR_RETURN(im.plan, Plan::build(*im.model, inputs));
+  }
+  return im.plan->run(inputs, outputs);
+}
+
+std::vector<std::string> Session::unsupported_ops() const {
+  const OpRegistry& r = OpRegistry::get();
+  std::vector<std::string> out;
+  for (const Node& n : impl_->model->graph.nodes) {
+    if (r.find(n.domain, n.op_type, impl_->model->opset(n.domain))) continue;
+    std::string name = n.domain.empty() ? n.op_type : n.domain + "." + n.op_type;
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
+}
+
+Session::Stats Session::stats() const {
+  Stats st;
+  if (impl_->plan) {
+    st.arena_bytes = impl_->plan->arena_bytes();
+    st.steps = impl_->plan->num_steps();
+    st.folded_nodes = impl_->plan->num_folded();
+  }
+  return st;
+}
+
+}  // namespace edgerun
