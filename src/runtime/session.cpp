@@ -29,6 +29,12 @@ static TensorSpec spec_of(const Value& v) {
   return s;
 }
 
+static std::string input_names(const std::vector<TensorSpec>& specs) {
+  std::string names;
+  for (const TensorSpec& t : specs) names += (names.empty() ? "'" : ", '") + t.name + "'";
+  return names;
+}
+
 static bool fully_known(const Shape& s) {
   return std::all_of(s.begin(), s.end(), [](int64_t d) { return d >= 0; });
 }
@@ -49,9 +55,7 @@ Expected<std::unique_ptr<Session>> Session::create(std::unique_ptr<Model> model,
   for (const auto& [name, shape] : options.input_shapes) {
     auto it = std::find_if(im.inputs.begin(), im.inputs.end(), [&](const TensorSpec& t) { return t.name == name; });
     if (it == im.inputs.end()) {
-      std::string names;
-      for (const TensorSpec& t : im.inputs) names += (names.empty() ? "" : ", ") + t.name;
-      return invalid_argument("--shape names input '", name, "', but the model's inputs are: ", names);
+      return invalid_argument("--shape names input '", name, "', but the model's inputs are: ", input_names(im.inputs));
     }
     if (!it->shape.empty() && it->shape.size() != shape.size())
       return invalid_argument("--shape ", name, "=", shape_str(shape), " has rank ", shape.size(),
@@ -92,7 +96,8 @@ const Model& Session::model() const { return *impl_->model; }
 Status Session::prepare(const std::vector<Shape>& input_shapes) {
   Impl& im = *impl_;
   if (input_shapes.size() != im.inputs.size())
-    return invalid_argument("model has ", im.inputs.size(), " inputs, got ", input_shapes.size(), " shapes");
+    return invalid_argument("model takes ", im.inputs.size(), " input(s) (", input_names(im.inputs), "), got ",
+                            input_shapes.size(), " shapes");
   std::vector<Tensor> placeholders;
   for (size_t i = 0; i < input_shapes.size(); ++i)
     placeholders.push_back(Tensor::empty(im.inputs[i].dtype, input_shapes[i]));
@@ -103,7 +108,8 @@ Status Session::prepare(const std::vector<Shape>& input_shapes) {
 Status Session::run(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs) {
   Impl& im = *impl_;
   if (inputs.size() != im.inputs.size())
-    return invalid_argument("model has ", im.inputs.size(), " inputs, got ", inputs.size());
+    return invalid_argument("model takes ", im.inputs.size(), " input(s) (", input_names(im.inputs), "), got ",
+                            inputs.size());
   std::vector<Shape> shapes;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorSpec& spec = im.inputs[i];

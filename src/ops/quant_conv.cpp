@@ -1,0 +1,428 @@
+// QLinearConv and ConvInteger (opset 10; also com.microsoft.QLinearConv with channels_last = 0).
+//
+//   acc[n, m, p] = sum_{c, k} (x[n, c, p + k] - x_zp) * (w[m, c, k] - w_zp[m])      (int32)
+//   ConvInteger: y = acc.   QLinearConv: y = saturate(round_half_even((acc + B[m]) * x_scale * w_scale[m] / y_scale)
+//                                                     + y_zp)
+//
+// Weights are packed once into int16 rows with their zero point subtracted ([M, K_pad], K = C/group * kernel size).
+// The input is unfolded a tile of output pixels at a time into int16 patch rows ([tile, K_pad], zero point
+// subtracted, padding = 0) and multiplied by qgemm_s16_dot. Depthwise 2-D convs (one input channel per group)
+// skip the unfolding: one zero-padded input plane, then a direct sliding window over whole output rows.
+#include <cstring>
+
+#include "ops/quant_gemm.h"
+#include "ops/quant_ops.h"
+#include "ops/quant_util.h"
+
+namespace edgerun {
+namespace {
+
+struct ConvGeometry {
+  int nd = 2;  // spatial dims in the model (1..3); the arrays below hold D, H, W with leading 1s
+  int64_t batch = 0, c = 0, m = 0, group = 1, c_g = 0, m_g = 0;
+  int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1};
+  int64_t stride[3] = {1, 1, 1}, dil[3] = {1, 1, 1}, pad[3] = {0, 0, 0};  // pad = padding at the beginning
+  int64_t in_size = 1, out_size = 1, k_size = 1;
+  int64_t k_dim = 0, k_pad = 0;  // reduction length C/group * k_size, and it rounded up for the GEMM
+  bool depthwise = false;        // one input channel per group and no depth axis
+  bool pointwise = false;        // 1x1, stride 1, no padding: unfolding is a transpose
+};
+
+Expected<ConvGeometry> conv_geometry(const PrepareContext& ctx, const Shape& x, const Shape& w) {
+  const Node& node = ctx.node();
+  ConvGeometry g;
+  if (x.size() < 3 || x.size() > 5)
+    return ctx.unsupported_error("input rank ", x.size(), " is not supported (3-D to 5-D inputs are: 1 to 3 spatial axes)");
+  if (w.size() != x.size())
+    return ctx.error("weight rank ", w.size(), " differs from input rank ", x.size(), " (input ", shape_str(x),
+                     ", weight ", shape_str(w), ")");
+  g.nd = static_cast<int>(x.size()) - 2;
+  const int o = 3 - g.nd;
+  g.batch = x[0];
+  g.c = x[1];
+  g.m = w[0];
+  g.group = node.attr_int("group", 1);
+  if (g.group < 1) return ctx.error("group must be >= 1, got ", g.group);
+  if (g.c <= 0 || g.m <= 0) return ctx.error("input channels ", g.c, " and output channels ", g.m, " must be positive");
+  if (g.c % g.group != 0 || g.m % g.group != 0)
+    return ctx.error("channels in (", g.c, ") and out (", g.m, ") must be divisible by group ", g.group);
+  g.c_g = g.c / g.group;
+  g.m_g = g.m / g.group;
+  if (w[1] != g.c_g)
+    return ctx.error("weight shape ", shape_str(w), " needs ", g.c_g, " input channels per group (input ", shape_str(x),
+                     ", group ", g.group, ")");
+  std::vector<int64_t> ks = node.attr_ints("kernel_shape");
+  if (!ks.empty() && static_cast<int>(ks.size()) != g.nd)
+    return ctx.error("kernel_shape has ", ks.size(), " values, expected ", g.nd);
+  std::vector<int64_t> strides = node.attr_ints("strides", std::vector<int64_t>(static_cast<size_t>(g.nd), 1));
+  std::vector<int64_t> dils = node.attr_ints("dilations", std::vector<int64_t>(static_cast<size_t>(g.nd), 1));
+  if (static_cast<int>(strides.size()) != g.nd) return ctx.error("strides has ", strides.size(), " values, expected ", g.nd);
+  if (static_cast<int>(dils.size()) != g.nd) return ctx.error("dilations has ", dils.size(), " values, expected ", g.nd);
+  const std::string auto_pad = node.attr_string("auto_pad", "NOTSET");
+  std::vector<int64_t> pads = node.attr_ints("pads", std::vector<int64_t>(static_cast<size_t>(2 * g.nd), 0));
+  if (static_cast<int>(pads.size()) != 2 * g.nd) return ctx.error("pads has ", pads.size(), " values, expected ", 2 * g.nd);
+  if (auto_pad != "NOTSET" && auto_pad != "VALID" && auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER")
+    return ctx.error("auto_pad '", auto_pad, "' is not NOTSET, VALID, SAME_UPPER or SAME_LOWER");
+
+  constexpr int64_t kMaxDim = int64_t{1} << 31;
+  for (int d = 0; d < g.nd; ++d) {
+    const size_t du = static_cast<size_t>(d);
+    const int64_t in = x[du + 2], k = w[du + 2], s = strides[du], dl = dils[du];
+    if (in <= 0 || in > kMaxDim) return ctx.error("input spatial dimension ", d, " is ", in);
+    if (k <= 0 || k > kMaxDim) return ctx.error("kernel dimension ", d, " is ", k);
+    if (!ks.empty() && ks[du] != k)
+      return ctx.error("kernel_shape[", d, "] = ", ks[du], " differs from the weight's dimension ", k);
+    if (s <= 0 || s > kMaxDim) return ctx.error("strides[", d, "] must be positive, got ", s);
+    if (dl <= 0 || dl > kMaxDim) return ctx.error("dilations[", d, "] must be positive, got ", dl);
+    const int64_t eff = (k - 1) * dl + 1;
+    int64_t pb = 0, pe = 0, out = 0;
+    if (auto_pad == "NOTSET") {
+      pb = pads[du];
+      pe = pads[du + static_cast<size_t>(g.nd)];
+      if (pb < 0 || pe < 0 || pb > kMaxDim || pe > kMaxDim) return ctx.error("pads must be in [0, 2^31), got ", pb, ", ", pe);
+      out = (in + pb + pe - eff) / s + 1;
+      if (in + pb + pe < eff) out = 0;
+    } else if (auto_pad == "VALID") {
+      out = in >= eff ? (in - eff) / s + 1 : 0;
+    } else {
+      out = (in + s - 1) / s;
+      const int64_t total = std::max<int64_t>(0, (out - 1) * s + eff - in);
+      pb = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+    }
+    if (out <= 0)
+      return ctx.error("kernel (", k, ", dilation ", dl, ") is larger than the padded input (", in, ") on spatial axis ", d);
+    g.in[d + o] = in;
+    g.k[d + o] = k;
+    g.out[d + o] = out;
+    g.stride[d + o] = s;
+    g.dil[d + o] = dl;
+    g.pad[d + o] = pb;
+  }
+  for (int d = 0; d < 3; ++d) {
+    if (!checked_mul(g.in_size, g.in[d], &g.in_size) || !checked_mul(g.out_size, g.out[d], &g.out_size) ||
+        !checked_mul(g.k_size, g.k[d], &g.k_size))
+      return ctx.error("convolution sizes overflow");
+  }
+  if (!checked_mul(g.c_g, g.k_size, &g.k_dim) || g.k_dim > kMaxQuantReduction)
+    return ctx.unsupported_error("reduction length C/group * kernel size = ", g.c_g, " * ", g.k_size,
+                                 " exceeds ", kMaxQuantReduction, " (the int32 accumulator could overflow)");
+  g.k_pad = quant_k_pad(g.k_dim);
+  g.depthwise = g.c_g == 1 && g.in[0] == 1 && g.k[0] == 1;
+  g.pointwise = g.k_size == 1 && g.pad[0] == 0 && g.pad[1] == 0 && g.pad[2] == 0 && g.stride[0] == 1 &&
+                g.stride[1] == 1 && g.stride[2] == 1;
+  return g;
+}
+
+// Input positions of the two ops.
+struct ConvInputs {
+  int x = 0, w = 1, x_zp = 2, w_zp = 3;
+  int x_scale = -1, w_scale = -1, y_scale = -1, y_zp = -1, bias = -1;
+};
+constexpr ConvInputs kConvIntegerInputs{0, 1, 2, 3, -1, -1, -1, -1, -1};
+constexpr ConvInputs kQLinearConvInputs{0, 3, 2, 5, 1, 4, 6, 7, 8};
+
+class QConvKernel : public OpKernel {
+ public:
+  QConvKernel(const ConvGeometry& g, const ConvInputs& in, bool qlinear, DType xt, DType yt)
+      : g_(g), in_(in), qlinear_(qlinear), xt_(xt), yt_(yt) {}
+
+  // Sizes every buffer and packs whatever is constant; run() then allocates nothing.
+  void prepare(const PrepareContext& ctx) {
+    w16_.assign(static_cast<size_t>(g_.m * g_.k_pad), 0);
+    std::vector<const Tensor*> c;
+    w_const_ = constant_inputs(ctx, {in_.w, in_.w_zp}, &c);
+    if (w_const_) pack_weights(c[static_cast<size_t>(in_.w)], in_.w_zp >= 0 ? c[static_cast<size_t>(in_.w_zp)] : nullptr);
+    if (qlinear_) {
+      mult_.assign(static_cast<size_t>(g_.m), 0.0);
+      scales_const_ = constant_inputs(ctx, {in_.x_scale, in_.w_scale, in_.y_scale, in_.y_zp}, &c);
+      if (scales_const_) load_scales(c);
+    }
+    if (g_.depthwise) {
+      plane_h_ = (g_.out[1] - 1) * g_.stride[1] + (g_.k[1] - 1) * g_.dil[1] + 1;
+      plane_w_ = (g_.out[2] - 1) * g_.stride[2] + (g_.k[2] - 1) * g_.dil[2] + 1;
+      plane_.assign(static_cast<size_t>(plane_h_ * plane_w_), 0);
+      row_acc_.assign(static_cast<size_t>(g_.out[2]), 0);
+    } else {
+      // A patch tile of ~256 KiB stays in L2 while every output channel of the group passes over it.
+      tile_ = std::clamp<int64_t>(131072 / g_.k_pad, 16, 1024);
+      tile_ = std::min(tile_, g_.out_size);
+      patches_.assign(static_cast<size_t>(tile_ * g_.k_pad), 0);
+      if (qlinear_) acc_.assign(static_cast<size_t>(g_.m_g * tile_), 0);
+    }
+  }
+
+  Status run(KernelContext& ctx) override {
+    if (!w_const_) pack_weights(input(ctx, in_.w), input(ctx, in_.w_zp));
+    if (qlinear_ && !scales_const_) load_scales(ctx.inputs);
+    const Tensor& x = *ctx.inputs[static_cast<size_t>(in_.x)];
+    const int32_t zx = scalar_zero_point(input(ctx, in_.x_zp));
+    const Tensor* b = input(ctx, in_.bias);
+    const int32_t* bias = b ? b->data<int32_t>() : nullptr;
+    Tensor& y = *ctx.outputs[0];
+    if (xt_ == DType::kUInt8) {
+      run_typed(x.data<uint8_t>(), zx, bias, y);
+    } else {
+      run_typed(x.data<int8_t>(), zx, bias, y);
+    }
+    return Status();
+  }
+
+ private:
+  static const Tensor* input(const KernelContext& ctx, int i) {
+    return i >= 0 && static_cast<size_t>(i) < ctx.inputs.size() ? ctx.inputs[static_cast<size_t>(i)] : nullptr;
+  }
+
+  void pack_weights(const Tensor* w, const Tensor* w_zp) {
+    const bool per_channel = w_zp && w_zp->numel() > 1;
+    for (int64_t m = 0; m < g_.m; ++m) {
+      const int32_t z = w_zp ? load_quant(*w_zp, per_channel ? m : 0) : 0;
+      int16_t* dst = w16_.data() + m * g_.k_pad;
+      for (int64_t k = 0; k < g_.k_dim; ++k) dst[k] = static_cast<int16_t>(load_quant(*w, m * g_.k_dim + k) - z);
+    }
+  }
+
+  // Requantization multipliers x_scale * w_scale[m] / y_scale, rounded to float32 like the ONNX definition,
+  // applied in double to the int32 accumulator.
+  void load_scales(const std::vector<const Tensor*>& t) {
+    const float xs = load_float(*t[static_cast<size_t>(in_.x_scale)], 0);
+    const float ys = load_float(*t[static_cast<size_t>(in_.y_scale)], 0);
+    const Tensor& ws = *t[static_cast<size_t>(in_.w_scale)];
+    const bool per_channel = ws.numel() > 1;
+    for (int64_t m = 0; m < g_.m; ++m) {
+      const float prod = xs * load_float(ws, per_channel ? m : 0);
+      mult_[static_cast<size_t>(m)] = static_cast<double>(prod / ys);
+    }
+    const Tensor* yz = static_cast<size_t>(in_.y_zp) < t.size() ? t[static_cast<size_t>(in_.y_zp)] : nullptr;
+    y_zp_ = yz ? load_quant(*yz, 0) : 0;
+  }
+
+  template <class T>
+  void run_typed(const T* x, int32_t zx, const int32_t* bias, Tensor& y) {
+    for (int64_t n = 0; n < g_.batch; ++n) {
+      for (int64_t grp = 0; grp < g_.group; ++grp) {
+        const T* xg = x + (n * g_.c + grp * g_.c_g) * g_.in_size;
+        const int64_t m0 = grp * g_.m_g;
+        const int64_t y_off = (n * g_.m + m0) * g_.out_size;  // first output element of this group
+        if (g_.depthwise) {
+          fill_plane(xg, zx);
+          for (int64_t mi = 0; mi < g_.m_g; ++mi) depthwise_channel(m0 + mi, y, y_off + mi * g_.out_size, bias);
+          continue;
+        }
+        for (int64_t p0 = 0; p0 < g_.out_size; p0 += tile_) {
+          const int64_t pt = std::min(tile_, g_.out_size - p0);
+          unfold(xg, zx, p0, pt);
+          const int16_t* wg = w16_.data() + m0 * g_.k_pad;
+          if (!qlinear_) {
+            qgemm_s16_dot(g_.m_g, pt, g_.k_pad, wg, patches_.data(), y.data<int32_t>() + y_off + p0, g_.out_size);
+            continue;
+          }
+          qgemm_s16_dot(g_.m_g, pt, g_.k_pad, wg, patches_.data(), acc_.data(), pt);
+          for (int64_t mi = 0; mi < g_.m_g; ++mi)
+            requantize(acc_.data() + mi * pt, pt, m0 + mi, bias, y, y_off + mi * g_.out_size + p0);
+        }
+      }
+    }
+  }
+
+  // acc[0..n) of output channel m -> y[y_off..y_off+n), adding the bias and rescaling.
+  void requantize(const int32_t* acc, int64_t n, int64_t m, const int32_t* bias, Tensor& y, int64_t y_off) const {
+    const double mult = mult_[static_cast<size_t>(m)];
+    const int64_t b = bias ? bias[m] : 0;
+    const int32_t lo = quant_min(yt_), hi = quant_max(yt_);
+    if (yt_ == DType::kUInt8) {
+      uint8_t* dst = y.data<uint8_t>() + y_off;
+      for (int64_t i = 0; i < n; ++i)
+        dst[i] = static_cast<uint8_t>(quantize_value(static_cast<float>(acc[i] + b) * static_cast<float>(mult), y_zp_, lo, hi));
+    } else {
+      int8_t* dst = y.data<int8_t>() + y_off;
+      for (int64_t i = 0; i < n; ++i)
+        dst[i] = static_cast<int8_t>(quantize_value(static_cast<float>(acc[i] + b) * static_cast<float>(mult), y_zp_, lo, hi));
+    }
+  }
+
+  // Patch rows for output pixels [p0, p0 + pt): patches[p][(c * KD + kd) * KH * KW + kh * KW + kw], the weight order.
+  template <class T>
+  void unfold(const T* xg, int32_t zx, int64_t p0, int64_t pt) {
+    const int64_t kp = g_.k_pad;
+    int16_t* patches = patches_.data();
+    if (g_.pointwise) {
+      for (int64_t c = 0; c < g_.c_g; ++c) {
+        const T* src = xg + c * g_.in_size + p0;
+        for (int64_t p = 0; p < pt; ++p) patches[p * kp + c] = static_cast<int16_t>(src[p] - zx);
+      }
+      return;
+    }
+    const int64_t OH = g_.out[1], OW = g_.out[2];
+    const int64_t ID = g_.in[0], IH = g_.in[1], IW = g_.in[2];
+    const int64_t KD = g_.k[0], KH = g_.k[1], KW = g_.k[2];
+    for (int64_t p = 0; p < pt; ++p) {
+      const int64_t idx = p0 + p;
+      const int64_t ow = idx % OW, oh = (idx / OW) % OH, od = idx / (OW * OH);
+      const int64_t id0 = od * g_.stride[0] - g_.pad[0];
+      const int64_t ih0 = oh * g_.stride[1] - g_.pad[1];
+      const int64_t iw0 = ow * g_.stride[2] - g_.pad[2];
+      int16_t* dst = patches + p * kp;
+      for (int64_t c = 0; c < g_.c_g; ++c) {
+        const T* xc = xg + c * g_.in_size;
+        for (int64_t kd = 0; kd < KD; ++kd) {
+          const int64_t id = id0 + kd * g_.dil[0];
+          if (id < 0 || id >= ID) {
+            std::memset(dst, 0, static_cast<size_t>(KH * KW) * sizeof(int16_t));
+            dst += KH * KW;
+            continue;
+          }
+          for (int64_t kh = 0; kh < KH; ++kh) {
+            const int64_t ih = ih0 + kh * g_.dil[1];
+            if (ih < 0 || ih >= IH) {
+              for (int64_t kw = 0; kw < KW; ++kw) *dst++ = 0;
+              continue;
+            }
+            const T* row = xc + (id * IH + ih) * IW;
+            for (int64_t kw = 0; kw < KW; ++kw) {
+              const int64_t iw = iw0 + kw * g_.dil[2];
+              *dst++ = (iw >= 0 && iw < IW) ? static_cast<int16_t>(row[iw] - zx) : int16_t{0};
+            }
+          }
+        }
+      }
+    }
+  }
+
+  // Depthwise: the group's single input channel as a zero-padded plane of (x - zx).
+  template <class T>
+  void fill_plane(const T* xc, int32_t zx) {
+    const int64_t IH = g_.in[1], IW = g_.in[2];
+    const int64_t ph = g_.pad[1], pw = g_.pad[2];
+    // Columns of the plane that map inside the input: [c_lo, c_hi).
+    const int64_t c_lo = std::clamp<int64_t>(pw, 0, plane_w_);
+    const int64_t c_hi = std::clamp<int64_t>(pw + IW, c_lo, plane_w_);
+    for (int64_t r = 0; r < plane_h_; ++r) {
+      int16_t* dst = plane_.data() + r * plane_w_;
+      const int64_t ih = r - ph;
+      if (ih < 0 || ih >= IH) {
+        std::memset(dst, 0, static_cast<size_t>(plane_w_) * sizeof(int16_t));
+        continue;
+      }
+      const T* src = xc + ih * IW - pw;
+      for (int64_t col = 0; col < c_lo; ++col) dst[col] = 0;
+      for (int64_t col = c_lo; col < c_hi; ++col) dst[col] = static_cast<int16_t>(src[col] - zx);
+      for (int64_t col = c_hi; col < plane_w_; ++col) dst[col] = 0;
+    }
+  }
+
+  void depthwise_channel(int64_t m, Tensor& y, int64_t y_off, const int32_t* bias) {
+    const int64_t OH = g_.out[1], OW = g_.out[2], KH = g_.k[1], KW = g_.k[2];
+    const int64_t sh = g_.stride[1], sw = g_.stride[2], dh = g_.dil[1], dw = g_.dil[2];
+    const int16_t* wm = w16_.data() + m * g_.k_pad;
+    int32_t* acc = row_acc_.data();
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      std::fill(row_acc_.begin(), row_acc_.end(), 0);
+      for (int64_t kh = 0; kh < KH; ++kh) {
+        const int16_t* src_row = plane_.data() + (oh * sh + kh * dh) * plane_w_;
+        for (int64_t kw = 0; kw < KW; ++kw) {
+          const int32_t wv = wm[kh * KW + kw];
+          const int16_t* s = src_row + kw * dw;
+          if (sw == 1) {
+            for (int64_t ow = 0; ow < OW; ++ow) acc[ow] += wv * s[ow];
+          } else {
+            for (int64_t ow = 0; ow < OW; ++ow) acc[ow] += wv * s[ow * sw];
+          }
+        }
+      }
+      if (qlinear_) {
+        requantize(acc, OW, m, bias, y, y_off + oh * OW);
+      } else {
+        std::memcpy(y.data<int32_t>() + y_off + oh * OW, acc, static_cast<size_t>(OW) * sizeof(int32_t));
+      }
+    }
+  }
+
+  ConvGeometry g_;
+  ConvInputs in_;
+  bool qlinear_;
+  DType xt_, yt_;
+  bool w_const_ = false, scales_const_ = false;
+  std::vector<int16_t> w16_;    // [M, K_pad] weights minus their zero point
+  std::vector<double> mult_;    // [M] requantization multipliers
+  int32_t y_zp_ = 0;
+  int64_t tile_ = 1;
+  std::vector<int16_t> patches_;  // [tile, K_pad]
+  std::vector<int32_t> acc_;      // [M/group, tile]
+  int64_t plane_h_ = 0, plane_w_ = 0;
+  std::vector<int16_t> plane_;    // [plane_h, plane_w] depthwise padded input channel
+  std::vector<int32_t> row_acc_;  // [OW]
+};
+
+// Zero point (or scale) of the weights: one element, or one per output channel.
+Status check_per_channel(const PrepareContext& ctx, int i, const char* what, int64_t m) {
+  if (!ctx.has_input(i)) return Status();
+  const Shape& s = ctx.input_shape(i);
+  const int64_t n = shape_numel(s);
+  if (n == 1) return Status();
+  if (s.size() != 1 || n != m)
+    return ctx.error(what, " must have 1 element or one per output channel (", m, "), got shape ", shape_str(s));
+  return Status();
+}
+
+Expected<std::unique_ptr<OpKernel>> prepare_qconv(PrepareContext& ctx, bool qlinear) {
+  const ConvInputs in = qlinear ? kQLinearConvInputs : kConvIntegerInputs;
+  if (!ctx.has_input(in.x) || !ctx.has_input(in.w)) return ctx.error("inputs x and w are required");
+  if (ctx.node().attr_int("channels_last", 0) != 0)
+    return ctx.unsupported_error("channels_last = 1 is not supported");
+  const DType xt = ctx.input_dtype(in.x), wt = ctx.input_dtype(in.w);
+  if (!is_8bit(xt)) return ctx.error("x must be uint8 or int8, got ", dtype_name(xt));
+  if (!is_8bit(wt)) return ctx.error("w must be uint8 or int8, got ", dtype_name(wt));
+  ER_ASSIGN_OR_RETURN(ConvGeometry g, conv_geometry(ctx, ctx.input_shape(in.x), ctx.input_shape(in.w)));
+  ER_RETURN_IF_ERROR(check_scalar_zero_point(ctx, in.x_zp, "x_zero_point", xt));
+  ER_RETURN_IF_ERROR(check_dtype(ctx, in.w_zp, "w_zero_point", wt));
+  ER_RETURN_IF_ERROR(check_per_channel(ctx, in.w_zp, "w_zero_point", g.m));
+  DType yt = DType::kInt32;
+  if (qlinear) {
+    ER_RETURN_IF_ERROR(check_scalar_scale(ctx, in.x_scale, "x_scale"));
+    ER_RETURN_IF_ERROR(check_scalar_scale(ctx, in.y_scale, "y_scale"));
+    if (!ctx.has_input(in.w_scale)) return ctx.error("w_scale is required");
+    if (ctx.input_dtype(in.w_scale) != DType::kFloat32)
+      return ctx.error("w_scale must be float32, got ", dtype_name(ctx.input_dtype(in.w_scale)));
+    ER_RETURN_IF_ERROR(check_per_channel(ctx, in.w_scale, "w_scale", g.m));
+    yt = ctx.has_input(in.y_zp) ? ctx.input_dtype(in.y_zp) : xt;
+    if (!is_8bit(yt)) return ctx.error("y_zero_point must be uint8 or int8, got ", dtype_name(yt));
+    ER_RETURN_IF_ERROR(check_one_element(ctx, in.y_zp, "y_zero_point"));
+    if (ctx.has_input(in.bias)) {
+      if (ctx.input_dtype(in.bias) != DType::kInt32)
+        return ctx.error("B must be int32, got ", dtype_name(ctx.input_dtype(in.bias)));
+      const Shape& bs = ctx.input_shape(in.bias);
+      if (bs.size() != 1 || bs[0] != g.m)
+        return ctx.error("B must be 1-D with one value per output channel (", g.m, "), got shape ", shape_str(bs));
+    }
+  }
+  Shape out_shape = {g.batch, g.m};
+  for (int d = 3 - g.nd; d < 3; ++d) out_shape.push_back(g.out[d]);
+  int64_t out_numel = 0;
+  if (!checked_mul(g.batch, g.m, &out_numel) || !checked_mul(out_numel, g.out_size, &out_numel))
+    return ctx.error("output size overflows");
+  if (g.depthwise) {
+    // Every index below is < 2^31 per axis, so these sums cannot overflow; the product is checked.
+    const int64_t ph = (g.out[1] - 1) * g.stride[1] + (g.k[1] - 1) * g.dil[1] + 1;
+    const int64_t pw = (g.out[2] - 1) * g.stride[2] + (g.k[2] - 1) * g.dil[2] + 1;
+    int64_t plane = 0;
+    if (!checked_mul(ph, pw, &plane) || plane > (int64_t{1} << 34))
+      return ctx.unsupported_error("padded input plane ", ph, "x", pw, " is too large");
+  }
+  ctx.set_output(0, yt, out_shape);
+  auto kernel = std::make_unique<QConvKernel>(g, in, qlinear, xt, yt);
+  kernel->prepare(ctx);
+  return std::unique_ptr<OpKernel>(std::move(kernel));
+}
+
+Expected<std::unique_ptr<OpKernel>> prepare_qlinear_conv(PrepareContext& ctx) { return prepare_qconv(ctx, true); }
+Expected<std::unique_ptr<OpKernel>> prepare_conv_integer(PrepareContext& ctx) { return prepare_qconv(ctx, false); }
+
+}  // namespace
+
+void register_quant_conv_ops(OpRegistry& r) {
+  r.add({"", "QLinearConv", 10, INT_MAX, prepare_qlinear_conv});
+  r.add({"", "ConvInteger", 10, INT_MAX, prepare_conv_integer});
+  r.add({"com.microsoft", "QLinearConv", 1, INT_MAX, prepare_qlinear_conv});
+}
+
+}  // namespace edgerun

@@ -1,0 +1,305 @@
+// edgerun classify MODEL IMAGE...: decode each image, preprocess it (ImageNet preset by default: PIL-style
+// bilinear resize of the shorter side, center crop, mean/std), run the model, print the top-K classes.
+// An image that cannot be read or decoded is reported and skipped; the exit code is then 1.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "cli_args.h"
+#include "cli_model.h"
+#include "commands.h"
+#include "edgerun/vision.h"
+
+namespace edgerun::cli {
+namespace {
+
+const CommandSpec kSpec = {
+    "classify",
+    "MODEL IMAGE... [--labels FILE] [--top K] [--json] [preprocessing options]",
+    "Classify JPEG, PNG or BMP images with an image classification model (one image per run, batch 1).",
+    {
+        {"--labels", "FILE", "class names, one per line (line i = class i)"},
+        {"--top", "K", "classes to show per image (default 5)"},
+        {"--json", "", "one JSON object per image and line instead of text"},
+        {"--preset", "NAME", "imagenet (default): shorter side to size/0.875, center crop, 0..1, ImageNet mean/std, "
+                             "RGB; imagenet-bgr: the same in BGR order; none: 0..1, no mean/std"},
+        {"--size", "N", "model input size when the model's is not fixed (default 224)"},
+        {"--resize-shorter", "N", "resize the shorter side to N before the center crop (default size/0.875, "
+                                  "256 for 224); 0 = resize straight to size x size, no crop"},
+        {"--mean", "R,G,B", "per-channel mean, subtracted after scaling to 0..1"},
+        {"--std", "R,G,B", "per-channel std, divided after the mean"},
+        {"--scale", "S", "factor from 0..255 pixels to the model's range before mean/std (default 1/255)"},
+        {"--bgr", "", "feed channels in B, G, R order (mean/std stay given as R,G,B)"},
+        {"--layout", "nchw|nhwc", "input layout (default: from the model's input shape, else nchw)"},
+        {"--threads", "N", "threads for the session (default 0 = one per physical core)"},
+    },
+    "text output, per image:\n"
+    "  IMAGE  (LATENCY ms)\n"
+    "    RANK  INDEX  SCORE  LABEL\n"
+    "json output, one line per image (stable):\n"
+    "  {\"image\": PATH, \"top\": [{\"index\": INT, \"label\": STR, \"score\": FLOAT}, ...], \"latency_ms\": FLOAT}\n"
+    "  or {\"image\": PATH, \"error\": STR} for an image that could not be decoded.\n"
+    "  score = softmax probability, unless the outputs are already non-negative and sum to ~1;\n"
+    "  \"label\" is omitted without --labels. latency_ms = model run time (preprocessing excluded).\n"
+    "\n"
+    "exit code: 0 if every image was classified; 1 if any failed (the others are still processed).\n"
+    "\n"
+    "examples:\n"
+    "  edgerun classify mobilenetv2.onnx cat.jpg --labels imagenet_classes.txt\n"
+    "  edgerun classify model.onnx images/*.JPEG --top 5 --json\n",
+};
+
+Expected<std::vector<std::string>> read_labels(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return not_found("cannot open labels file '", path, "'");
+  std::vector<std::string> labels;
+  std::string line;
+  while (std::getline(f, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    labels.push_back(line);
+  }
+  while (!labels.empty() && labels.back().empty()) labels.pop_back();
+  if (labels.empty()) return invalid_argument("labels file '", path, "' is empty");
+  return labels;
+}
+
+struct Scored {
+  int64_t index;
+  double score;
+};
+
+// Top-k by raw output value (ties: lower index first), scored by softmax unless the outputs look like
+// probabilities already.
+std::vector<Scored> top_k(const Tensor& out, int64_t k) {
+  int64_t n = out.numel();
+  std::vector<double> v(static_cast<size_t>(n));
+  double sum = 0, lo = 0, hi = -INFINITY;
+  for (int64_t i = 0; i < n; ++i) {
+    v[static_cast<size_t>(i)] = tensor_element(out, i);
+    sum += v[static_cast<size_t>(i)];
+    lo = std::min(lo, v[static_cast<size_t>(i)]);
+    hi = std::max(hi, v[static_cast<size_t>(i)]);
+  }
+  bool probabilities = lo >= 0 && std::fabs(sum - 1.0) < 1e-3;
+  std::vector<double> score = v;
+  if (!probabilities) {
+    double z = 0;
+    for (double& s : score) z += (s = std::exp(s - hi));
+    for (double& s : score) s /= z;
+  }
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  k = std::min(k, n);
+  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int64_t a, int64_t b) {
+    double va = v[static_cast<size_t>(a)], vb = v[static_cast<size_t>(b)];
+    return va > vb || (va == vb && a < b);
+  });
+  std::vector<Scored> out_k;
+  for (int64_t i = 0; i < k; ++i) out_k.push_back({order[static_cast<size_t>(i)], score[static_cast<size_t>(order[static_cast<size_t>(i)])]});
+  return out_k;
+}
+
+}  // namespace
+
+int cmd_classify(int argc, char** argv, int first) {
+  auto parsed = parse_args(kSpec, argc, argv, first);
+  if (!parsed.ok()) return report_usage_error(kSpec, parsed.status().message());
+  const Args& args = *parsed;
+  if (args.help) {
+    std::fputs(format_help(kSpec).c_str(), stdout);
+    return kExitOk;
+  }
+  if (args.positional.empty()) return report_usage_error(kSpec, "missing MODEL and IMAGE");
+  if (args.positional.size() < 2) return report_usage_error(kSpec, "missing IMAGE");
+  auto top = parse_int("--top", args.get("--top", "5"), 1, 1000000);
+  if (!top.ok()) return report_usage_error(kSpec, top.status().message());
+  auto threads = parse_int("--threads", args.get("--threads", "0"), 0, 4096);
+  if (!threads.ok()) return report_usage_error(kSpec, threads.status().message());
+  bool json = args.has("--json");
+
+  // Preprocessing options from the preset, then the individual flags.
+  std::string preset = args.get("--preset", "imagenet");
+  if (preset != "imagenet" && preset != "imagenet-bgr" && preset != "none")
+    return report_usage_error(kSpec, "--preset must be imagenet, imagenet-bgr or none, got '" + preset + "'");
+  vision::PreprocessOptions pre = vision::imagenet_preprocess(224);
+  if (preset == "none") {
+    for (int c = 0; c < 3; ++c) pre.mean[c] = 0.0f, pre.std[c] = 1.0f;
+  }
+  pre.bgr = preset == "imagenet-bgr" || args.has("--bgr");
+  if (args.has("--mean")) {
+    auto m = parse_floats("--mean", args.get("--mean"), 3);
+    if (!m.ok()) return report_usage_error(kSpec, m.status().message());
+    for (int c = 0; c < 3; ++c) pre.mean[c] = (*m)[static_cast<size_t>(c)];
+  }
+  if (args.has("--std")) {
+    auto s = parse_floats("--std", args.get("--std"), 3);
+    if (!s.ok()) return report_usage_error(kSpec, s.status().message());
+    for (int c = 0; c < 3; ++c) {
+      if ((*s)[static_cast<size_t>(c)] == 0.0f) return report_usage_error(kSpec, "--std values must not be zero");
+      pre.std[c] = (*s)[static_cast<size_t>(c)];
+    }
+  }
+  if (args.has("--scale")) {
+    auto s = parse_double("--scale", args.get("--scale"));
+    if (!s.ok()) return report_usage_error(kSpec, s.status().message());
+    pre.scale = static_cast<float>(*s);
+  }
+  std::string layout_flag = args.get("--layout");
+  if (!layout_flag.empty() && layout_flag != "nchw" && layout_flag != "nhwc")
+    return report_usage_error(kSpec, "--layout must be nchw or nhwc, got '" + layout_flag + "'");
+
+  // The model: one rank-4 image input, batch 1.
+  const std::string model_path = args.positional[0];
+  auto loaded = load_model(model_path);
+  if (!loaded.ok()) return report_error(loaded.status().message());
+  std::unique_ptr<Model> model = std::move(*loaded);
+  std::vector<IoSpec> inputs = model_inputs(*model), outputs = model_outputs(*model);
+  if (inputs.size() != 1)
+    return report_error(str_cat("classify needs a model with one image input; ", model_path, " has ", inputs.size()));
+  if (outputs.empty()) return report_error("the model has no outputs");
+  const IoSpec& in = inputs[0];
+  if (in.has_shape && in.spec.shape.size() != 4)
+    return report_error(str_cat("classify needs a 4-D image input; '", in.spec.name, "' is ",
+                                format_spec_shape(in.spec)));
+  if (in.spec.dtype != DType::kFloat32 && in.spec.dtype != DType::kUInt8)
+    return report_error(str_cat("classify feeds float32 or uint8 images; input '", in.spec.name, "' is ",
+                                dtype_name(in.spec.dtype)));
+  pre.dtype = in.spec.dtype;
+  Shape declared = in.has_shape ? in.spec.shape : Shape{-1, -1, -1, -1};
+  bool nhwc = layout_flag == "nhwc" || (layout_flag.empty() && declared[3] == 3 && declared[1] != 3);
+  pre.layout = nhwc ? vision::TensorLayout::kNHWC : vision::TensorLayout::kNCHW;
+  int64_t channels = nhwc ? declared[3] : declared[1];
+  if (channels >= 0 && channels != 3)
+    return report_error(str_cat("input '", in.spec.name, "' ", format_spec_shape(in.spec), " has ", channels,
+                                " channels in ", nhwc ? "NHWC" : "NCHW", " layout; classify feeds 3 (RGB)"));
+  if (declared[0] > 1)
+    return report_error(str_cat("input '", in.spec.name, "' has a fixed batch of ", declared[0],
+                                "; classify runs one image at a time"));
+  int64_t model_h = nhwc ? declared[1] : declared[2], model_w = nhwc ? declared[2] : declared[3];
+  int64_t size = 224;
+  if (args.has("--size")) {
+    auto s = parse_int("--size", args.get("--size"), 1, 16384);
+    if (!s.ok()) return report_usage_error(kSpec, s.status().message());
+    size = *s;
+    if ((model_h >= 0 && model_h != size) || (model_w >= 0 && model_w != size))
+      return report_error(str_cat("--size ", size, " conflicts with the model's input ", format_spec_shape(in.spec)));
+  }
+  pre.height = static_cast<int>(model_h >= 0 ? model_h : size);
+  pre.width = static_cast<int>(model_w >= 0 ? model_w : size);
+  pre.resize_shorter = static_cast<int>(std::lround(std::max(pre.width, pre.height) / 0.875));
+  if (args.has("--resize-shorter")) {
+    auto r = parse_int("--resize-shorter", args.get("--resize-shorter"), 0, 65536);
+    if (!r.ok()) return report_usage_error(kSpec, r.status().message());
+    pre.resize_shorter = static_cast<int>(*r);
+    if (pre.resize_shorter > 0 && pre.resize_shorter < std::min(pre.width, pre.height))
+      return report_usage_error(kSpec, str_cat("--resize-shorter ", pre.resize_shorter, " is smaller than the crop ",
+                                               pre.width, "x", pre.height));
+  }
+  if (pre.dtype == DType::kUInt8 && (args.has("--mean") || args.has("--std") || args.has("--scale")))
+    report_note("the model takes uint8 pixels: --mean, --std and --scale are ignored");
+
+  Shape feed = nhwc ? Shape{1, pre.height, pre.width, 3} : Shape{1, 3, pre.height, pre.width};
+  SessionOptions options;
+  options.threads = static_cast<int>(*threads);
+  if (!in.has_shape || !shape_fully_known(in.spec.shape)) options.input_shapes[in.spec.name] = feed;
+  auto session = Session::create(std::move(model), options);
+  if (!session.ok()) return report_error(session.status());
+
+  // Labels, with the TFLite-style background line handled once the class count is known.
+  std::vector<std::string> labels;
+  if (args.has("--labels")) {
+    auto l = read_labels(args.get("--labels"));
+    if (!l.ok()) return report_error(l.status().message());
+    labels = std::move(*l);
+  }
+  int64_t label_offset = 0;  // label of class i = labels[i + label_offset]
+  bool labels_checked = false;
+
+  int failures = 0;
+  for (size_t img_i = 1; img_i < args.positional.size(); ++img_i) {
+    const std::string& image_path = args.positional[img_i];
+    auto fail = [&](const std::string& message) {
+      report_error(message);
+      if (json) {
+        nlohmann::ordered_json j = {{"image", image_path}, {"error", message}};
+        std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        std::fflush(stdout);
+      }
+      ++failures;
+    };
+    auto image = vision::decode_image_file(image_path);
+    if (!image.ok()) {
+      const Status& st = image.status();
+      bool read_error = st.code() == StatusCode::kNotFound || st.code() == StatusCode::kIoError;
+      fail(str_cat(read_error ? "cannot read image '" : "cannot decode image '", image_path, "': ", st.message()));
+      continue;
+    }
+    auto tensor = vision::preprocess(*image, pre);
+    if (!tensor.ok()) {
+      fail(str_cat("cannot preprocess image '", image_path, "': ", tensor.status().message()));
+      continue;
+    }
+    std::vector<Tensor> out;
+    double start = now_ms();
+    Status st = (*session)->run({*tensor}, &out);
+    double ms = now_ms() - start;
+    if (!st.ok()) return report_error(st);  // a model failure will not get better with the next image
+    if (out.empty() || out[0].numel() < 1) return report_error("the model returned no scores");
+    const Tensor& scores = out[0];
+    int64_t classes = scores.numel();
+    if (!labels_checked && !labels.empty()) {
+      labels_checked = true;
+      int64_t n = static_cast<int64_t>(labels.size());
+      if (n == classes + 1) {
+        label_offset = 1;
+        report_note(str_cat("the labels file has ", n, " lines for ", classes,
+                            " classes: treating the first line ('", labels[0], "') as a background class and skipping it"));
+      } else if (n + 1 == classes) {
+        label_offset = -1;
+        report_note(str_cat("the model has ", classes, " classes and the labels file ", n,
+                            " lines: treating class 0 as background (no label)"));
+      } else if (n != classes) {
+        report_warning(str_cat("the labels file has ", n, " lines, but the model has ", classes, " classes"));
+      }
+    }
+    auto label_of = [&](int64_t index) -> const std::string* {
+      int64_t li = index + label_offset;
+      if (labels.empty() || li < 0 || li >= static_cast<int64_t>(labels.size())) return nullptr;
+      return &labels[static_cast<size_t>(li)];
+    };
+    std::vector<Scored> best = top_k(scores, *top);
+    if (json) {
+      nlohmann::ordered_json topj = nlohmann::ordered_json::array();
+      for (const Scored& s : best) {
+        nlohmann::ordered_json e;
+        e["index"] = s.index;
+        if (const std::string* l = label_of(s.index)) e["label"] = *l;
+        e["score"] = s.score;
+        topj.push_back(e);
+      }
+      nlohmann::ordered_json j = {{"image", image_path}, {"top", topj}, {"latency_ms", ms}};
+      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    } else {
+      std::printf("%s  (%.2f ms)\n", image_path.c_str(), ms);
+      for (size_t r = 0; r < best.size(); ++r) {
+        const std::string* l = label_of(best[r].index);
+        std::printf("  %2zu  %5lld  %.4f%s%s\n", r + 1, static_cast<long long>(best[r].index), best[r].score,
+                    l ? "  " : "", l ? l->c_str() : "");
+      }
+    }
+    std::fflush(stdout);
+  }
+  if (failures) {
+    size_t total = args.positional.size() - 1;
+    if (total > 1) report_error(str_cat(failures, " of ", total, " images could not be classified"));
+    return kExitError;
+  }
+  return kExitOk;
+}
+
+}  // namespace edgerun::cli
