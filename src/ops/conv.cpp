@@ -199,7 +199,7 @@ class ConvKernel : public OpKernel {
   }
 
   ConvParams p_;
-  Tensor weight_;  // float32 copy of a constant W, else undefined (read from the input)
+  Tensor weight_;  // constant W as float32 (a view when it already is), else undefined: read the input
   Tensor bias_;
   int64_t cg_ = 0, mg_ = 0, kg_ = 0, tile_ = 0;
   bool pointwise_ = false, depthwise_ = false;

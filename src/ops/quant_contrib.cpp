@@ -143,8 +143,8 @@ Expected<std::unique_ptr<OpKernel>> prepare_qlinear_binary(PrepareContext& ctx, 
   if (!ctx.has_input(0) || !ctx.has_input(3)) return ctx.error("inputs A and B are required");
   const DType t = ctx.input_dtype(0);
   if (!is_8bit(t)) return ctx.error("A must be uint8 or int8, got ", dtype_name(t));
-  if (ctx.input_dtype(3) != t) return ctx.error("B must have the type of A (", dtype_name(t), "), got ",
-                                                dtype_name(ctx.input_dtype(3)));
+  if (ctx.input_dtype(3) != t)
+    return ctx.error("B must have the type of A (", dtype_name(t), "), got ", dtype_name(ctx.input_dtype(3)));
   ER_RETURN_IF_ERROR(check_scalar_quant(ctx, {1, 2}, t, "A_scale", "A_zero_point"));
   ER_RETURN_IF_ERROR(check_scalar_quant(ctx, {4, 5}, t, "B_scale", "B_zero_point"));
   ER_RETURN_IF_ERROR(check_scalar_quant(ctx, {6, 7}, t, "C_scale", "C_zero_point"));
@@ -156,8 +156,12 @@ Expected<std::unique_ptr<OpKernel>> prepare_qlinear_binary(PrepareContext& ctx, 
   return std::unique_ptr<OpKernel>(std::move(k));
 }
 
-Expected<std::unique_ptr<OpKernel>> prepare_qlinear_add(PrepareContext& ctx) { return prepare_qlinear_binary(ctx, false); }
-Expected<std::unique_ptr<OpKernel>> prepare_qlinear_mul(PrepareContext& ctx) { return prepare_qlinear_binary(ctx, true); }
+Expected<std::unique_ptr<OpKernel>> prepare_qlinear_add(PrepareContext& ctx) {
+  return prepare_qlinear_binary(ctx, false);
+}
+Expected<std::unique_ptr<OpKernel>> prepare_qlinear_mul(PrepareContext& ctx) {
+  return prepare_qlinear_binary(ctx, true);
+}
 
 // ---------------------------------------------------------------- QLinearSigmoid / QLinearLeakyRelu
 
@@ -190,10 +194,12 @@ class QLinearUnaryKernel : public OpKernel {
     x_.load(t);
     y_.load(t);
     if (fn_ == Fn::kSigmoid) {
-      build_lut(t_, x_, y_, [](float v) { return 1.0f / (1.0f + std::exp(-v)); }, lut_);
+      build_lut(
+          t_, x_, y_, [](float v) { return 1.0f / (1.0f + std::exp(-v)); }, lut_);
     } else {
       const float alpha = alpha_;
-      build_lut(t_, x_, y_, [alpha](float v) { return v >= 0.0f ? v : alpha * v; }, lut_);
+      build_lut(
+          t_, x_, y_, [alpha](float v) { return v >= 0.0f ? v : alpha * v; }, lut_);
     }
   }
 
@@ -268,7 +274,8 @@ class QLinearConcatKernel : public OpKernel {
       ScalarQuant xq{static_cast<int>(3 + 3 * i), static_cast<int>(4 + 3 * i)};
       xq.load(t);
       identity_[i] = xq.scale == yq.scale && xq.zp == yq.zp;
-      build_lut(t_, xq, yq, [](float v) { return v; }, luts_.data() + i * 256);
+      build_lut(
+          t_, xq, yq, [](float v) { return v; }, luts_.data() + i * 256);
     }
   }
 
@@ -284,7 +291,8 @@ class QLinearConcatKernel : public OpKernel {
 Expected<std::unique_ptr<OpKernel>> prepare_qlinear_concat(PrepareContext& ctx) {
   const int n_in = ctx.num_inputs();
   if (n_in < 5 || (n_in - 2) % 3 != 0)
-    return ctx.error("expects Y_scale, Y_zero_point and then (X, X_scale, X_zero_point) triples; got ", n_in, " inputs");
+    return ctx.error("expects Y_scale, Y_zero_point and then (X, X_scale, X_zero_point) triples; got ", n_in,
+                     " inputs");
   if (!ctx.has_input(1)) return ctx.error("Y_zero_point is required");
   const DType t = ctx.input_dtype(1);
   if (!is_8bit(t)) return ctx.error("Y_zero_point must be uint8 or int8, got ", dtype_name(t));
@@ -308,7 +316,8 @@ Expected<std::unique_ptr<OpKernel>> prepare_qlinear_concat(PrepareContext& ctx) 
       return ctx.error("input tensor ", i, " must be ", dtype_name(t), ", got ", dtype_name(ctx.input_dtype(xi)));
     ER_RETURN_IF_ERROR(check_scalar_quant(ctx, {xi + 1, xi + 2}, t, "X_scale", "X_zero_point"));
     const Shape& s = ctx.input_shape(xi);
-    if (s.size() != first.size()) return ctx.error("input tensor ", i, " has rank ", s.size(), ", expected ", first.size());
+    if (s.size() != first.size())
+      return ctx.error("input tensor ", i, " has rank ", s.size(), ", expected ", first.size());
     for (size_t d = 0; d < s.size(); ++d)
       if (d != ax && s[d] != first[d])
         return ctx.error("input tensor ", i, " shape ", shape_str(s), " differs from ", shape_str(first),

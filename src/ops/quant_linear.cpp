@@ -40,8 +40,7 @@ Expected<QuantLayout> quant_layout(const PrepareContext& ctx, const Shape& x, in
     q.outer = shape_numel(x);
     return q;  // per tensor
   }
-  if (ctx.opset() < 13)
-    return ctx.error("scale must be a scalar before opset 13, got shape ", shape_str(s));
+  if (ctx.opset() < 13) return ctx.error("scale must be a scalar before opset 13, got shape ", shape_str(s));
   if (rank == 0) return ctx.error("a scalar input needs a one-element scale, got shape ", shape_str(s));
   auto axis = normalize_axis(ctx.node().attr_int("axis", 1), rank);
   if (!axis.ok()) return ctx.error(axis.status().message());
@@ -85,7 +84,8 @@ struct QuantParamValues {
     zero_point.assign(static_cast<size_t>(count), 0);
     std::vector<const Tensor*> c;
     constant = constant_inputs(ctx, {scale_in, zp_in}, &c);
-    if (constant) load(c[static_cast<size_t>(scale_in)], ctx.has_input(zp_in) ? c[static_cast<size_t>(zp_in)] : nullptr);
+    if (constant)
+      load(c[static_cast<size_t>(scale_in)], ctx.has_input(zp_in) ? c[static_cast<size_t>(zp_in)] : nullptr);
   }
   void load(const Tensor* s, const Tensor* z) {
     for (size_t i = 0; i < scale.size(); ++i) {
@@ -189,8 +189,10 @@ Expected<std::unique_ptr<OpKernel>> prepare_quantize_linear(PrepareContext& ctx)
   const Node& node = ctx.node();
   const DType xt = ctx.input_dtype(0);
   const int64_t opset = ctx.opset();
-  if (!(xt == DType::kFloat32 || xt == DType::kInt32 || (opset >= 19 && (xt == DType::kFloat16 || xt == DType::kBFloat16))))
-    return ctx.error("x must be float32 or int32", opset >= 19 ? ", float16 or bfloat16" : "", ", got ", dtype_name(xt));
+  if (!(xt == DType::kFloat32 || xt == DType::kInt32 ||
+        (opset >= 19 && (xt == DType::kFloat16 || xt == DType::kBFloat16))))
+    return ctx.error("x must be float32 or int32", opset >= 19 ? ", float16 or bfloat16" : "", ", got ",
+                     dtype_name(xt));
   const DType st = ctx.input_dtype(1);
   if (!is_float_like(st)) {
     if (st == DType::kInt32) return ctx.unsupported_error("int32 y_scale is not supported");
@@ -210,7 +212,8 @@ Expected<std::unique_ptr<OpKernel>> prepare_quantize_linear(PrepareContext& ctx)
     yt = static_cast<DType>(out_attr);
   }
   if (!quant_dtype_supported(yt))
-    return ctx.unsupported_error("quantizing to ", dtype_name(yt), " is not supported (uint8, int8, uint16, int16 are)");
+    return ctx.unsupported_error("quantizing to ", dtype_name(yt),
+                                 " is not supported (uint8, int8, uint16, int16 are)");
   if (opset < 21 && !is_8bit(yt)) return ctx.error("y must be uint8 or int8 before opset 21, got ", dtype_name(yt));
 
   DType prec = st == DType::kFloat32 ? DType::kFloat32 : st;
@@ -331,7 +334,8 @@ class DynamicQuantizeLinearKernel : public OpKernel {
       // All-zero input: every value is 0 and any zero point represents it; avoid 0/0.
       std::memset(yp, 0, static_cast<size_t>(n));
     } else {
-      const float zp_f = std::clamp(0.0f - lo / scale, 0.0f, 255.0f);
+      float zp_f = 0.0f - lo / scale;
+      zp_f = zp_f > 0.0f ? (zp_f < 255.0f ? zp_f : 255.0f) : 0.0f;  // NaN (infinite inputs) -> 0
       zp = static_cast<int32_t>(round_half_even(zp_f));
       for (int64_t i = 0; i < n; ++i) yp[i] = static_cast<uint8_t>(quantize_value(xp[i] / scale, zp, 0, 255));
     }

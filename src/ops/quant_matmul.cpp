@@ -1,7 +1,7 @@
 // QLinearMatMul (opsets 10, 21) and MatMulInteger (10): numpy-style batched matmul of 8-bit tensors.
 //
 //   acc[.., m, n] = sum_k (a[.., m, k] - a_zp[m]) * (b[.., k, n] - b_zp[n])          (int32)
-//   MatMulInteger: y = acc.   QLinearMatMul: y = saturate(round_half_even(acc * a_scale[m] * b_scale[n] / y_scale)
+//   MatMulInteger: y = acc.   QLinearMatMul: y = saturate(round_half_even(acc * (a_scale[m] * b_scale[n] / y_scale))
 //                                                         + y_zp)
 //
 // Zero points and scales are per tensor, per row of a (shape [M], or [..., M, 1]) or per column of b
@@ -28,8 +28,8 @@ Expected<std::vector<int64_t>> param_index(const PrepareContext& ctx, const Shap
   if (p.size() == 1) p = per_row ? Shape{p[0], 1} : Shape{1, p[0]};
   auto fail = [&] {
     return ctx.error(what, " shape ", shape_str(given), " is neither one element nor per ", per_row ? "row" : "column",
-                     " of an operand of shape ", shape_str(op_shape), " (expected [", per_row ? "..., M, 1" : "..., 1, N",
-                     "] or a 1-D ", per_row ? "[M]" : "[N]", ")");
+                     " of an operand of shape ", shape_str(op_shape), " (expected [",
+                     per_row ? "..., M, 1" : "..., 1, N", "] or a 1-D ", per_row ? "[M]" : "[N]", ")");
   };
   if (p.size() > r) return fail();
   p.insert(p.begin(), r - p.size(), 1);
@@ -189,7 +189,7 @@ class QMatMulKernel : public OpKernel {
   }
 
   // The multiplier a_scale * b_scale / y_scale is formed in the scales' precision (as the ONNX definition does)
-  // and applied in double to the int32 accumulator.
+  // and applied in float32 to the float-converted accumulator, as ONNX Runtime's CPU kernels do.
   void requantize(int64_t ia, int64_t ib, Tensor& y, int64_t y_off) const {
     const int64_t M = s_.m, N = s_.n;
     const int32_t lo = quant_min(yt_), hi = quant_max(yt_);
@@ -199,7 +199,7 @@ class QMatMulKernel : public OpKernel {
       for (int64_t n = 0; n < N; ++n) {
         const float sb = sb_[static_cast<size_t>(ib * N + n)];
         const float mult = round_to_dtype(round_to_dtype(sa * sb, scale_t_) / ys_, scale_t_);
-        const int32_t q = quantize_value(static_cast<double>(acc[n]) * mult, yzp_, lo, hi);
+        const int32_t q = quantize_value(static_cast<float>(acc[n]) * mult, yzp_, lo, hi);
         store_quant(y.raw_data(), yt_, y_off + m * N + n, q);
       }
     }
@@ -229,7 +229,8 @@ Expected<std::unique_ptr<OpKernel>> prepare_qmatmul(PrepareContext& ctx, bool ql
   ER_RETURN_IF_ERROR(check_dtype(ctx, in.a_zp, "a_zero_point", at));
   ER_RETURN_IF_ERROR(check_dtype(ctx, in.b_zp, "b_zero_point", bt));
   Shape a = ctx.input_shape(in.a), b = ctx.input_shape(in.b);
-  if (a.empty() || b.empty()) return ctx.error("A and B must have rank >= 1, got ", shape_str(a), " and ", shape_str(b));
+  if (a.empty() || b.empty())
+    return ctx.error("A and B must have rank >= 1, got ", shape_str(a), " and ", shape_str(b));
   const bool a_vec = a.size() == 1, b_vec = b.size() == 1;
   if (a_vec) a.insert(a.begin(), 1);
   if (b_vec) b.push_back(1);
@@ -257,7 +258,8 @@ Expected<std::unique_ptr<OpKernel>> prepare_qmatmul(PrepareContext& ctx, bool ql
 
   auto index = [&](int i, bool per_row, const char* what) -> Expected<std::vector<int64_t>> {
     const Shape& op = per_row ? a : b;
-    if (!ctx.has_input(i)) return std::vector<int64_t>(static_cast<size_t>(per_row ? s.a_batches * s.m : s.b_batches * s.n), 0);
+    if (!ctx.has_input(i))
+      return std::vector<int64_t>(static_cast<size_t>(per_row ? s.a_batches * s.m : s.b_batches * s.n), 0);
     if ((per_row ? a_vec : b_vec) && shape_numel(ctx.input_shape(i)) != 1)
       return ctx.error(what, " must have one element for a 1-D operand, got shape ", shape_str(ctx.input_shape(i)));
     return param_index(ctx, op, ctx.input_shape(i), per_row, what);

@@ -10,21 +10,31 @@ bool quant_dtype_supported(DType t) {
 
 int32_t quant_min(DType t) {
   switch (t) {
-    case DType::kInt8: return -128;
-    case DType::kInt16: return -32768;
-    case DType::kInt32: return INT32_MIN;
-    default: return 0;
+    case DType::kInt8:
+      return -128;
+    case DType::kInt16:
+      return -32768;
+    case DType::kInt32:
+      return INT32_MIN;
+    default:
+      return 0;
   }
 }
 
 int32_t quant_max(DType t) {
   switch (t) {
-    case DType::kUInt8: return 255;
-    case DType::kInt8: return 127;
-    case DType::kUInt16: return 65535;
-    case DType::kInt16: return 32767;
-    case DType::kInt32: return INT32_MAX;
-    default: return 0;
+    case DType::kUInt8:
+      return 255;
+    case DType::kInt8:
+      return 127;
+    case DType::kUInt16:
+      return 65535;
+    case DType::kInt16:
+      return 32767;
+    case DType::kInt32:
+      return INT32_MAX;
+    default:
+      return 0;
   }
 }
 
@@ -34,22 +44,33 @@ bool is_float_like(DType t) { return t == DType::kFloat32 || t == DType::kFloat1
 
 int32_t load_quant(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
-    case DType::kUInt8: return t.data<uint8_t>()[i];
-    case DType::kInt8: return t.data<int8_t>()[i];
-    case DType::kUInt16: return t.data<uint16_t>()[i];
-    case DType::kInt16: return t.data<int16_t>()[i];
-    case DType::kInt32: return t.data<int32_t>()[i];
-    default: return 0;
+    case DType::kUInt8:
+      return t.data<uint8_t>()[i];
+    case DType::kInt8:
+      return t.data<int8_t>()[i];
+    case DType::kUInt16:
+      return t.data<uint16_t>()[i];
+    case DType::kInt16:
+      return t.data<int16_t>()[i];
+    case DType::kInt32:
+      return t.data<int32_t>()[i];
+    default:
+      return 0;
   }
 }
 
 float load_float(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
-    case DType::kFloat32: return t.data<float>()[i];
-    case DType::kFloat16: return half_to_float(t.data<uint16_t>()[i]);
-    case DType::kBFloat16: return bfloat16_to_float(t.data<uint16_t>()[i]);
-    case DType::kFloat64: return static_cast<float>(t.data<double>()[i]);
-    default: return 0.0f;
+    case DType::kFloat32:
+      return t.data<float>()[i];
+    case DType::kFloat16:
+      return half_to_float(t.data<uint16_t>()[i]);
+    case DType::kBFloat16:
+      return bfloat16_to_float(t.data<uint16_t>()[i]);
+    case DType::kFloat64:
+      return static_cast<float>(t.data<double>()[i]);
+    default:
+      return 0.0f;
   }
 }
 
@@ -61,20 +82,30 @@ float round_to_dtype(float v, DType t) {
 
 void store_quant(void* data, DType t, int64_t i, int32_t v) {
   switch (t) {
-    case DType::kUInt8: static_cast<uint8_t*>(data)[i] = static_cast<uint8_t>(v); break;
-    case DType::kInt8: static_cast<int8_t*>(data)[i] = static_cast<int8_t>(v); break;
-    case DType::kUInt16: static_cast<uint16_t*>(data)[i] = static_cast<uint16_t>(v); break;
-    case DType::kInt16: static_cast<int16_t*>(data)[i] = static_cast<int16_t>(v); break;
-    case DType::kInt32: static_cast<int32_t*>(data)[i] = v; break;
-    default: break;
+    case DType::kUInt8:
+      static_cast<uint8_t*>(data)[i] = static_cast<uint8_t>(v);
+      break;
+    case DType::kInt8:
+      static_cast<int8_t*>(data)[i] = static_cast<int8_t>(v);
+      break;
+    case DType::kUInt16:
+      static_cast<uint16_t*>(data)[i] = static_cast<uint16_t>(v);
+      break;
+    case DType::kInt16:
+      static_cast<int16_t*>(data)[i] = static_cast<int16_t>(v);
+      break;
+    case DType::kInt32:
+      static_cast<int32_t*>(data)[i] = v;
+      break;
+    default:
+      break;
   }
 }
 
 Status check_one_element(const PrepareContext& ctx, int i, const char* what) {
   if (!ctx.has_input(i)) return Status();
   const Shape& s = ctx.input_shape(i);
-  if (shape_numel(s) != 1)
-    return ctx.error(what, " must be a scalar (one element) here, got shape ", shape_str(s));
+  if (shape_numel(s) != 1) return ctx.error(what, " must be a scalar (one element) here, got shape ", shape_str(s));
   return Status();
 }
 

@@ -43,19 +43,23 @@ inline double round_half_even(double v) {
   return std::nearbyint(v);
 }
 
-// saturate(round_half_even(v) + zero_point) into [lo, hi]. NaN maps to the zero point.
+// saturate(round_half_even(v) + zero_point) into [lo, hi] for the 8/16-bit ranges (hi - lo <= 65535).
+// NaN maps to the zero point. Branch-free so loops over it vectorize: the magic-number rounding is exact for
+// |v| < 2^22 (2^51 in double), and any larger |v| saturates whatever its rounding.
 inline int32_t quantize_value(float v, int32_t zero_point, int32_t lo, int32_t hi) {
-  float r = round_half_even(v) + static_cast<float>(zero_point);
-  if (r >= static_cast<float>(hi)) return hi;
-  if (r <= static_cast<float>(lo)) return lo;
-  if (r != r) return std::clamp(zero_point, lo, hi);
+  const float zp = static_cast<float>(zero_point);
+  float r = ((v + 12582912.0f) - 12582912.0f) + zp;
+  r = r == r ? r : zp;
+  r = r < static_cast<float>(lo) ? static_cast<float>(lo) : r;
+  r = r > static_cast<float>(hi) ? static_cast<float>(hi) : r;
   return static_cast<int32_t>(r);
 }
 inline int32_t quantize_value(double v, int32_t zero_point, int32_t lo, int32_t hi) {
-  double r = round_half_even(v) + static_cast<double>(zero_point);
-  if (r >= static_cast<double>(hi)) return hi;
-  if (r <= static_cast<double>(lo)) return lo;
-  if (r != r) return std::clamp(zero_point, lo, hi);
+  const double zp = static_cast<double>(zero_point);
+  double r = ((v + 6755399441055744.0) - 6755399441055744.0) + zp;
+  r = r == r ? r : zp;
+  r = r < static_cast<double>(lo) ? static_cast<double>(lo) : r;
+  r = r > static_cast<double>(hi) ? static_cast<double>(hi) : r;
   return static_cast<int32_t>(r);
 }
 
@@ -66,12 +70,23 @@ void store_quant(void* data, DType t, int64_t i, int32_t v);
 template <class Fn>
 void dispatch_quant_type(DType t, Fn&& fn) {
   switch (t) {
-    case DType::kUInt8: fn(uint8_t{}); break;
-    case DType::kInt8: fn(int8_t{}); break;
-    case DType::kUInt16: fn(uint16_t{}); break;
-    case DType::kInt16: fn(int16_t{}); break;
-    case DType::kInt32: fn(int32_t{}); break;
-    default: break;
+    case DType::kUInt8:
+      fn(uint8_t{});
+      break;
+    case DType::kInt8:
+      fn(int8_t{});
+      break;
+    case DType::kUInt16:
+      fn(uint16_t{});
+      break;
+    case DType::kInt16:
+      fn(int16_t{});
+      break;
+    case DType::kInt32:
+      fn(int32_t{});
+      break;
+    default:
+      break;
   }
 }
 

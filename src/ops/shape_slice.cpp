@@ -76,6 +76,8 @@ Expected<std::unique_ptr<OpKernel>> prepare_slice(PrepareContext& ctx) {
       s = std::clamp<int64_t>(s, 0, dim);
       e = std::clamp<int64_t>(e, 0, dim);
       count = e > s ? (e - s - 1) / st + 1 : 0;
+    } else if (dim == 0) {
+      count = 0;
     } else {
       s = std::clamp<int64_t>(s, 0, dim - 1);
       e = std::clamp<int64_t>(e, -1, dim - 1);

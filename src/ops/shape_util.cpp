@@ -1,5 +1,6 @@
 #include "ops/shape_util.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -129,11 +130,39 @@ void copy_row(char* dst, const char* src, int64_t n, int64_t ds, int64_t ss) {
   for (int64_t i = 0; i < n; ++i, dst += ds, src += ss) std::memcpy(dst, src, E);
 }
 
+// [rows, cols] tail whose source is contiguous along rows and destination along cols (a 2-D
+// transpose, e.g. NCHW -> NHWC): walk it in square tiles so both sides stay in cache.
+template <size_t E>
+void copy_transposed(char* dst, const char* src, int64_t rows, int64_t cols, int64_t dst_row, int64_t src_col) {
+  constexpr int64_t kTile = 32;
+  for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
+    const int64_t r1 = std::min(rows, r0 + kTile);
+    for (int64_t c0 = 0; c0 < cols; c0 += kTile) {
+      const int64_t c1 = std::min(cols, c0 + kTile);
+      for (int64_t c = c0; c < c1; ++c)
+        for (int64_t r = r0; r < r1; ++r)
+          std::memcpy(dst + r * dst_row + c * static_cast<int64_t>(E), src + r * static_cast<int64_t>(E) + c * src_col, E);
+    }
+  }
+}
+
 }  // namespace
 
 void StridedCopy::copy_dim(size_t d, char* dst, const char* src) const {
   const int64_t n = shape_[d];
   const int64_t ds = dst_bytes_[d], ss = src_bytes_[d];
+  const int64_t e = static_cast<int64_t>(elem_);
+  if (d + 2 == shape_.size() && ss == e && dst_bytes_[d + 1] == e && src_bytes_[d + 1] != e && n >= 8 &&
+      shape_[d + 1] >= 8) {
+    const int64_t cols = shape_[d + 1], sc = src_bytes_[d + 1];
+    switch (elem_) {
+      case 1: copy_transposed<1>(dst, src, n, cols, ds, sc); return;
+      case 2: copy_transposed<2>(dst, src, n, cols, ds, sc); return;
+      case 4: copy_transposed<4>(dst, src, n, cols, ds, sc); return;
+      case 8: copy_transposed<8>(dst, src, n, cols, ds, sc); return;
+      default: break;
+    }
+  }
   if (d + 1 < shape_.size()) {
     for (int64_t i = 0; i < n; ++i) copy_dim(d + 1, dst + i * ds, src + i * ss);
     return;

@@ -68,7 +68,9 @@ size_t align64(size_t n) { return (n + 63) / 64 * 64; }
 
 }  // namespace
 
-Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vector<Tensor>& inputs) {
+Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vector<Tensor>& inputs,
+                                            bool* used_input_values) {
+  if (used_input_values) *used_input_values = false;
   const Graph& g = model.graph;
   if (inputs.size() != g.inputs.size())
     return invalid_argument("model has ", g.inputs.size(), " inputs, got ", inputs.size());
@@ -120,7 +122,10 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
       return unsupported(node.describe(), ": op is not supported by edgerun");
     }
     PrepareContext ctx(node, opset, std::move(in_infos), &resolver);
-    ER_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> kernel, schema->prepare(ctx));
+    auto prepared = schema->prepare(ctx);
+    if (used_input_values && !resolver.used.empty()) *used_input_values = true;
+    if (!prepared.ok()) return prepared.status();
+    std::unique_ptr<OpKernel> kernel = std::move(prepared).value();
     bool outputs_const = true;
     for (int o = 0; o < ctx.num_outputs(); ++o) {
       int v = node.outputs[static_cast<size_t>(o)];

@@ -16,7 +16,10 @@ class Plan {
  public:
   // `inputs` holds one tensor per graph input with the shapes to plan for; their values are
   // read only by ops that need them for shapes (see depends_on_input_values()).
-  static Expected<std::unique_ptr<Plan>> build(const Model& model, const std::vector<Tensor>& inputs);
+  // `used_input_values` (optional) is set when some op read a graph input's value, also on failure: the caller
+  // can then tell an error caused by placeholder input values from a real one.
+  static Expected<std::unique_ptr<Plan>> build(const Model& model, const std::vector<Tensor>& inputs,
+                                               bool* used_input_values = nullptr);
 
   Status run(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs);
 

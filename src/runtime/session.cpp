@@ -74,17 +74,22 @@ Expected<std::unique_ptr<Session>> Session::create(std::unique_ptr<Model> model,
     return unsupported("model uses ops edgerun does not implement: ", list);
   }
   bool all_known = true;
-  bool int_inputs = false;
   std::vector<Shape> shapes;
   for (const TensorSpec& t : im.inputs) {
     if (!fully_known(t.shape) || t.dtype == DType::kUndefined) all_known = false;
-    if (t.dtype != DType::kFloat32 && t.dtype != DType::kFloat16 && t.dtype != DType::kUInt8) int_inputs = true;
     shapes.push_back(t.shape);
   }
   if (all_known) {
-    Status st = s->prepare(shapes);
-    // Integer inputs may carry shapes (Reshape targets): zeros are no fair test, plan at run.
-    if (!st.ok() && !int_inputs) return st;
+    std::vector<Tensor> placeholders;
+    for (size_t i = 0; i < shapes.size(); ++i) placeholders.push_back(Tensor::empty(im.inputs[i].dtype, shapes[i]));
+    bool used_values = false;
+    auto plan = Plan::build(*im.model, placeholders, &used_values);
+    // An op read an input's value (Reshape target, Resize scales...): zeros are no fair test, plan at run.
+    if (plan.ok()) {
+      im.plan = std::move(plan).value();
+    } else if (!used_values) {
+      return plan.status();
+    }
   }
   return s;
 }

@@ -32,7 +32,7 @@ void for_each_index(const Shape& shape, Fn&& fn) {
 struct ConvSpec {
   Shape x, w;  // X [N, C, spatial...], W [M, C/group, k...]
   int64_t group = 1;
-  std::vector<int64_t> strides, dilations, pads;  // empty = default
+  std::vector<int64_t> strides{}, dilations{}, pads{};  // empty = default
   bool bias = true;
 };
 
@@ -281,7 +281,7 @@ TEST(Conv, Errors) {
 struct ConvTSpec {
   Shape x, w;  // X [N, C, spatial...], W [C, M/group, k...]
   int64_t group = 1;
-  std::vector<int64_t> strides, dilations, pads, output_padding;
+  std::vector<int64_t> strides{}, dilations{}, pads{}, output_padding{};
 };
 
 // y[n, g*Mg + m, i*s - pad + k*d] += x[n, g*Cg + c, i] * w[g*Cg + c, m, k]

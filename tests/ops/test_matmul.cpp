@@ -169,6 +169,22 @@ TEST(Gemm, MatchesNaive) {
         }
 }
 
+TEST(Gemm, BlockedSizes) {
+  // Crosses the GEMM panel sizes (K > 512, N > 32 / 512) with a row tail (M = 6).
+  for (bool tb : {false, true}) {
+    SCOPED_TRACE(str_cat("transB=", tb));
+    const int64_t m = 6, k = 700, n = 530;
+    Tensor a = random_tensor({m, k}, 91), b = random_tensor(tb ? Shape{n, k} : Shape{k, n}, 92);
+    Tensor c = random_tensor({n}, 93);
+    OpTest t("Gemm", 13);
+    t.attr_int("transB", tb);
+    t.constant_inputs = {false, true, true};
+    auto out = t.run({a, b, c});
+    ASSERT_TRUE(out.ok()) << out.status().to_string();
+    expect_near((*out)[0], naive_gemm(a, b, &c, false, tb, 1.0f, 1.0f), 2e-4f);
+  }
+}
+
 TEST(Gemm, NoCAndOldOpsets) {
   Tensor a = random_tensor({3, 4}, 1), b = random_tensor({4, 2}, 2);
   {

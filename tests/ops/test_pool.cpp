@@ -14,7 +14,7 @@ enum class Kind { kMax, kAvg, kLp };
 
 struct PoolSpec {
   Shape x;
-  std::vector<int64_t> kernel, strides, dilations, pads;  // empty = default
+  std::vector<int64_t> kernel{}, strides{}, dilations{}, pads{};  // empty = default
   bool ceil_mode = false;
   bool count_include_pad = false;
   int64_t p = 2;

@@ -64,11 +64,13 @@ void expect_error(const Expected<std::vector<Tensor>>& r, const std::string& nee
 // ---------------------------------------------------------------- rounding helper
 
 TEST(QuantUtil, RoundHalfEvenMatchesNearbyint) {
-  std::vector<float> vals = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 3.4999998f, 4194303.5f, 4194304.5f, 8388607.5f,
-                             -4194302.5f, 1e10f, -1e10f, 0.0f, -0.0f, 254.5f, 255.5f, 127.5f, -128.5f};
+  std::vector<float> vals = {0.5f,       1.5f,       2.5f,       -0.5f,       -1.5f,  -2.5f,  3.4999998f,
+                             4194303.5f, 4194304.5f, 8388607.5f, -4194302.5f, 1e10f,  -1e10f, 0.0f,
+                             -0.0f,      254.5f,     255.5f,     127.5f,      -128.5f};
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> d(-70000.0f, 70000.0f);
-  for (int i = 0; i < 20000; ++i) vals.push_back(std::round(d(rng) * 2.0f) / 2.0f + (i % 3 == 0 ? 0.0f : d(rng) * 1e-5f));
+  for (int i = 0; i < 20000; ++i)
+    vals.push_back(std::round(d(rng) * 2.0f) / 2.0f + (i % 3 == 0 ? 0.0f : d(rng) * 1e-5f));
   for (float v : vals) EXPECT_EQ(round_half_even(v), std::nearbyint(v)) << v;
   for (float v : vals) EXPECT_EQ(round_half_even(static_cast<double>(v)), std::nearbyint(static_cast<double>(v))) << v;
   EXPECT_EQ(quantize_value(std::nanf(""), 7, 0, 255), 7);
@@ -411,22 +413,22 @@ void set_conv_attrs(OpTest& t, const ConvSpec& c) {
 
 std::vector<ConvSpec> conv_specs() {
   std::vector<ConvSpec> v;
-  v.push_back({{2, 5, 7, 9}, {6, 5, 3, 2}, 1, {2, 1}, {1, 0, 2, 1}, {1, 2}, "", {}});     // odd everything
-  v.push_back({{1, 6, 8, 5}, {9, 2, 3, 3}, 3, {1, 2}, {1, 1, 1, 1}, {}, "", {}});         // groups
-  v.push_back({{1, 7, 11, 10}, {7, 1, 3, 3}, 7, {2, 2}, {1, 1, 1, 1}, {}, "", {}});       // depthwise, stride 2
-  v.push_back({{2, 4, 9, 6}, {8, 1, 3, 2}, 4, {1, 1}, {2, 0, 1, 3}, {2, 1}, "", {}});     // depthwise x2, dilated
-  v.push_back({{1, 13, 5, 7}, {11, 13, 1, 1}, 1, {}, {}, {}, "", {}});                    // pointwise
-  v.push_back({{1, 3, 17}, {4, 3, 5}, 1, {3}, {2, 1}, {}, "", {}});                       // 1-D
+  v.push_back({{2, 5, 7, 9}, {6, 5, 3, 2}, 1, {2, 1}, {1, 0, 2, 1}, {1, 2}, "", {}});  // odd everything
+  v.push_back({{1, 6, 8, 5}, {9, 2, 3, 3}, 3, {1, 2}, {1, 1, 1, 1}, {}, "", {}});      // groups
+  v.push_back({{1, 7, 11, 10}, {7, 1, 3, 3}, 7, {2, 2}, {1, 1, 1, 1}, {}, "", {}});    // depthwise, stride 2
+  v.push_back({{2, 4, 9, 6}, {8, 1, 3, 2}, 4, {1, 1}, {2, 0, 1, 3}, {2, 1}, "", {}});  // depthwise x2, dilated
+  v.push_back({{1, 13, 5, 7}, {11, 13, 1, 1}, 1, {}, {}, {}, "", {}});                 // pointwise
+  v.push_back({{1, 3, 17}, {4, 3, 5}, 1, {3}, {2, 1}, {}, "", {}});                    // 1-D
   v.push_back({{1, 2, 4, 5, 3}, {3, 2, 2, 3, 2}, 1, {1, 2, 1}, {1, 0, 1, 0, 1, 0}, {}, "", {}});  // 3-D
-  v.push_back({{1, 3, 7, 8}, {5, 3, 3, 4}, 1, {2, 3}, {}, {}, "SAME_UPPER", {1, 1, 1, 1}});      // out 4x3
+  v.push_back({{1, 3, 7, 8}, {5, 3, 3, 4}, 1, {2, 3}, {}, {}, "SAME_UPPER", {1, 1, 1, 1}});       // out 4x3
   v.push_back({{1, 3, 7, 8}, {5, 3, 3, 4}, 1, {2, 3}, {}, {}, "SAME_LOWER", {1, 1, 1, 1}});
   v.push_back({{1, 3, 6, 6}, {2, 3, 2, 2}, 1, {2, 2}, {}, {}, "SAME_LOWER", {0, 0, 0, 0}});
   v.push_back({{1, 3, 8, 8}, {2, 3, 4, 4}, 1, {1, 1}, {}, {}, "SAME_UPPER", {1, 1, 2, 2}});
   v.push_back({{1, 3, 8, 8}, {2, 3, 4, 4}, 1, {1, 1}, {}, {}, "SAME_LOWER", {2, 2, 1, 1}});
   v.push_back({{1, 3, 7, 9}, {4, 3, 3, 3}, 1, {2, 2}, {}, {}, "VALID", {0, 0, 0, 0}});
-  v.push_back({{3, 40, 6, 5}, {37, 40, 3, 3}, 1, {1, 1}, {1, 1, 1, 1}, {}, "", {}});     // bigger K, odd M
-  v.push_back({{1, 3, 45, 47}, {5, 3, 3, 3}, 1, {1, 1}, {1, 1, 1, 1}, {}, "", {}});     // several pixel tiles
-  v.push_back({{1, 8, 50, 50}, {6, 8, 1, 1}, 1, {}, {}, {}, "", {}});                    // pointwise, several tiles
+  v.push_back({{3, 40, 6, 5}, {37, 40, 3, 3}, 1, {1, 1}, {1, 1, 1, 1}, {}, "", {}});  // bigger K, odd M
+  v.push_back({{1, 3, 45, 47}, {5, 3, 3, 3}, 1, {1, 1}, {1, 1, 1, 1}, {}, "", {}});   // several pixel tiles
+  v.push_back({{1, 8, 50, 50}, {6, 8, 1, 1}, 1, {}, {}, {}, "", {}});                 // pointwise, several tiles
   return v;
 }
 
@@ -439,8 +441,9 @@ struct ConvTypes {
 void check_qlinear_conv(const ConvSpec& c, ConvTypes ty, bool per_channel, bool bias, bool const_w, uint32_t seed,
                         float y_scale_factor = 1.0f) {
   SCOPED_TRACE(::testing::Message() << "x " << shape_str(c.x) << " w " << shape_str(c.w) << " group " << c.group
-                                    << " auto_pad '" << c.auto_pad << "' per_channel " << per_channel << " bias " << bias
-                                    << " x " << dtype_name(ty.x) << " w " << dtype_name(ty.w) << " y " << dtype_name(ty.y));
+                                    << " auto_pad '" << c.auto_pad << "' per_channel " << per_channel << " bias "
+                                    << bias << " x " << dtype_name(ty.x) << " w " << dtype_name(ty.w) << " y "
+                                    << dtype_name(ty.y));
   const int64_t M = c.w[0];
   Tensor x = random_q(ty.x, c.x, seed);
   Tensor w = random_q(ty.w, c.w, seed + 1);
@@ -481,8 +484,9 @@ void check_qlinear_conv(const ConvSpec& c, ConvTypes ty, bool per_channel, bool 
     const size_t m = static_cast<size_t>((static_cast<int64_t>(i) / plane) % M);
     const int64_t a = acc[i] + (bias ? b[m] : 0);
     const float wsm = ws[per_channel ? m : 0];
-    const double mult = static_cast<double>(xs * wsm / ys);
-    ASSERT_EQ(got[i], sat_round(static_cast<double>(a) * mult, zy, ty.y)) << "at " << i;
+    // The kernel's requantization: float32 multiplier applied to the float32 accumulator (as ONNX Runtime does).
+    const float mult = xs * wsm / ys;
+    ASSERT_EQ(got[i], sat_round(static_cast<float>(static_cast<int32_t>(a)) * mult, zy, ty.y)) << "at " << i;
     // Float reference: dequantized operands, double math.
     const double real = static_cast<double>(acc[i]) * xs * wsm + (bias ? b[m] * static_cast<double>(xs * wsm) : 0.0);
     const int fref = sat_round(real / ys, zy, ty.y);
@@ -496,18 +500,18 @@ void check_qlinear_conv(const ConvSpec& c, ConvTypes ty, bool per_channel, bool 
 
 TEST(QLinearConv, OnnxExample) {
   Tensor x = q_tensor(DType::kUInt8, {1, 1, 7, 7},
-                      {255, 174, 162, 25,  203, 168, 58,  15,  59,  237, 95,  129, 0,   64,  56,  242, 153,
-                       221, 168, 12,  166, 232, 178, 186, 195, 237, 162, 237, 188, 39,  124, 77,  80,  102,
-                       43,  127, 230, 21,  83,  41,  40,  134, 255, 154, 92,  141, 42,  148, 247});
+                      {255, 174, 162, 25,  203, 168, 58,  15,  59,  237, 95,  129, 0,  64,  56, 242, 153,
+                       221, 168, 12,  166, 232, 178, 186, 195, 237, 162, 237, 188, 39, 124, 77, 80,  102,
+                       43,  127, 230, 21,  83,  41,  40,  134, 255, 154, 92,  141, 42, 148, 247});
   OpTest t("QLinearConv", 10);
   auto r = t.run({x, f_scalar(0.00369204697f), q_scalar(DType::kUInt8, 132), q_tensor(DType::kUInt8, {1, 1, 1, 1}, {0}),
                   f_vec({0.00172794575f}), q_tensor(DType::kUInt8, {1}, {255}), f_scalar(0.00162681262f),
                   q_scalar(DType::kUInt8, 123)});
   ASSERT_TRUE(r.ok()) << r.status().to_string();
-  EXPECT_EQ(ints((*r)[0]), (std::vector<int>{0,   81,  93,  230, 52,  87,  197, 240, 196, 18,  160, 126, 255,
-                                             191, 199, 13,  102, 34,  87,  243, 89,  23,  77,  69,  60,  18,
-                                             93,  18,  67,  216, 131, 178, 175, 153, 212, 128, 25,  234, 172,
-                                             214, 215, 121, 0,   101, 163, 114, 213, 107, 8}));
+  EXPECT_EQ(ints((*r)[0]),
+            (std::vector<int>{0,   81,  93,  230, 52,  87,  197, 240, 196, 18,  160, 126, 255, 191, 199, 13,  102,
+                              34,  87,  243, 89,  23,  77,  69,  60,  18,  93,  18,  67,  216, 131, 178, 175, 153,
+                              212, 128, 25,  234, 172, 214, 215, 121, 0,   101, 163, 114, 213, 107, 8}));
 }
 
 TEST(QLinearConv, RandomShapesUint8) {
@@ -526,7 +530,8 @@ TEST(QLinearConv, TypeMixesAndPerChannel) {
                                         {DType::kUInt8, DType::kUInt8, DType::kInt8}};
   std::vector<ConvSpec> specs = conv_specs();
   for (const ConvTypes& ty : types)
-    for (size_t i = 0; i < specs.size(); i += 3) check_qlinear_conv(specs[i], ty, (i / 3) % 2 == 0, i % 2 == 0, true, seed++);
+    for (size_t i = 0; i < specs.size(); i += 3)
+      check_qlinear_conv(specs[i], ty, (i / 3) % 2 == 0, i % 2 == 0, true, seed++);
 }
 
 TEST(QLinearConv, Saturation) {
@@ -538,8 +543,14 @@ TEST(QLinearConv, Saturation) {
 TEST(QLinearConv, ComMicrosoftDomain) {
   ConvSpec c = conv_specs()[4];
   Tensor x = random_q(DType::kUInt8, c.x, 3), w = random_q(DType::kInt8, c.w, 4);
-  std::vector<Tensor> in = {x, f_scalar(0.1f), q_scalar(DType::kUInt8, 100), w, f_scalar(0.01f),
-                            q_scalar(DType::kInt8, 0), f_scalar(0.5f), q_scalar(DType::kUInt8, 120)};
+  std::vector<Tensor> in = {x,
+                            f_scalar(0.1f),
+                            q_scalar(DType::kUInt8, 100),
+                            w,
+                            f_scalar(0.01f),
+                            q_scalar(DType::kInt8, 0),
+                            f_scalar(0.5f),
+                            q_scalar(DType::kUInt8, 120)};
   OpTest a("QLinearConv", 10), b("QLinearConv", 1, "com.microsoft");
   auto ra = a.run(in), rb = b.run(in);
   ASSERT_TRUE(ra.ok() && rb.ok()) << rb.status().to_string();
@@ -554,8 +565,14 @@ TEST(QLinearConv, ComMicrosoftDomain) {
 TEST(QLinearConv, Errors) {
   Tensor x = random_q(DType::kUInt8, {1, 4, 5, 5}, 1), w = random_q(DType::kUInt8, {6, 4, 3, 3}, 2);
   auto base = [&] {
-    return std::vector<Tensor>{x, f_scalar(0.1f), q_scalar(DType::kUInt8, 0), w, f_scalar(0.1f),
-                               q_scalar(DType::kUInt8, 0), f_scalar(0.1f), q_scalar(DType::kUInt8, 0)};
+    return std::vector<Tensor>{x,
+                               f_scalar(0.1f),
+                               q_scalar(DType::kUInt8, 0),
+                               w,
+                               f_scalar(0.1f),
+                               q_scalar(DType::kUInt8, 0),
+                               f_scalar(0.1f),
+                               q_scalar(DType::kUInt8, 0)};
   };
   {
     auto in = base();
@@ -651,7 +668,8 @@ TEST(ConvInteger, RandomVsNaive) {
       auto r = t.run(in);
       ASSERT_TRUE(r.ok()) << r.status().to_string();
       Shape s;
-      std::vector<int64_t> want = conv_acc_ref(c, ints(x), ti == 3 ? 0 : zx, ints(w), ti == 3 ? std::vector<int>{0} : zw, &s);
+      std::vector<int64_t> want =
+          conv_acc_ref(c, ints(x), ti == 3 ? 0 : zx, ints(w), ti == 3 ? std::vector<int>{0} : zw, &s);
       ASSERT_EQ((*r)[0].shape(), s);
       std::vector<int> got = ints((*r)[0]);
       for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ(got[i], want[i]) << i;
@@ -677,9 +695,14 @@ std::vector<Tensor> matmul_example(DType qt, DType st) {
     }
     return t;
   };
-  return {q({2, 4}, {208, 236, 0, 238, 3, 214, 255, 29}), sc(0.0066f), q({1}, {113}),
-          q({4, 3}, {152, 51, 244, 60, 26, 255, 0, 127, 246, 127, 254, 247}), sc(0.00705f), q({1}, {114}),
-          sc(0.0107f), q({1}, {118})};
+  return {q({2, 4}, {208, 236, 0, 238, 3, 214, 255, 29}),
+          sc(0.0066f),
+          q({1}, {113}),
+          q({4, 3}, {152, 51, 244, 60, 26, 255, 0, 127, 246, 127, 254, 247}),
+          sc(0.00705f),
+          q({1}, {114}),
+          sc(0.0107f),
+          q({1}, {118})};
 }
 
 TEST(QLinearMatMul, OnnxExamples) {
@@ -718,7 +741,8 @@ size_t param_at(const Shape& s, Shape p, const std::vector<int64_t>& idx, bool p
   if (p.size() == 1 && per_row) p = {p[0], 1};
   p.insert(p.begin(), s.size() - p.size(), 1);
   size_t off = 0;
-  for (size_t d = 0; d < s.size(); ++d) off = off * static_cast<size_t>(p[d]) + (p[d] == 1 ? 0 : static_cast<size_t>(idx[d]));
+  for (size_t d = 0; d < s.size(); ++d)
+    off = off * static_cast<size_t>(p[d]) + (p[d] == 1 ? 0 : static_cast<size_t>(idx[d]));
   return off;
 }
 
@@ -730,7 +754,8 @@ void check_matmul(const MatMulCase& c, DType at, DType bt, bool qlinear, bool co
   std::mt19937 rng(seed);
   auto rand_scales = [&](const Shape& s) {
     Tensor t = Tensor::empty(DType::kFloat32, s);
-    for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = std::uniform_real_distribution<float>(0.002f, 0.02f)(rng);
+    for (int64_t i = 0; i < t.numel(); ++i)
+      t.data<float>()[i] = std::uniform_real_distribution<float>(0.002f, 0.02f)(rng);
     return t;
   };
   Tensor sa = rand_scales(c.sa), sb = rand_scales(c.sb);
@@ -743,7 +768,8 @@ void check_matmul(const MatMulCase& c, DType at, DType bt, bool qlinear, bool co
   const size_t r = std::max(ab.size(), bb.size());
   Shape ob(r, 1);
   for (size_t d = 0; d < r; ++d) {
-    const int64_t x = d + ab.size() >= r ? ab[d + ab.size() - r] : 1, y = d + bb.size() >= r ? bb[d + bb.size() - r] : 1;
+    const int64_t x = d + ab.size() >= r ? ab[d + ab.size() - r] : 1,
+                  y = d + bb.size() >= r ? bb[d + bb.size() - r] : 1;
     ob[d] = std::max(x, y);
   }
   const float ys = 0.05f;
@@ -751,8 +777,9 @@ void check_matmul(const MatMulCase& c, DType at, DType bt, bool qlinear, bool co
   OpTest t(qlinear ? "QLinearMatMul" : "MatMulInteger", qlinear ? 21 : 10);
   std::vector<Tensor> in = qlinear ? std::vector<Tensor>{a, sa, za, b, sb, zb, f_scalar(ys), q_scalar(at, zy)}
                                    : std::vector<Tensor>{a, b, za, zb};
-  if (const_b) t.constant_inputs = qlinear ? std::vector<bool>{false, true, true, true, true, true, true, true}
-                                           : std::vector<bool>{false, true, false, true};
+  if (const_b)
+    t.constant_inputs = qlinear ? std::vector<bool>{false, true, true, true, true, true, true, true}
+                                : std::vector<bool>{false, true, false, true};
   auto res = t.run(in);
   ASSERT_TRUE(res.ok()) << res.status().to_string();
   const Tensor& y = (*res)[0];
@@ -800,7 +827,7 @@ void check_matmul(const MatMulCase& c, DType at, DType bt, bool qlinear, bool co
           continue;
         }
         const float fs = sa.data<float>()[psa] * sb.data<float>()[psb] / ys;
-        ASSERT_EQ(g, sat_round(static_cast<double>(acc) * fs, zy, at)) << o << " " << m << " " << n;
+        ASSERT_EQ(g, sat_round(static_cast<float>(acc) * fs, zy, at)) << o << " " << m << " " << n;
         const double real = static_cast<double>(acc) * sa.data<float>()[psa] * sb.data<float>()[psb];
         ASSERT_LE(std::abs(g - sat_round(real / ys, zy, at)), 1);
       }
@@ -811,12 +838,12 @@ void check_matmul(const MatMulCase& c, DType at, DType bt, bool qlinear, bool co
 std::vector<MatMulCase> matmul_cases() {
   return {
       {{5, 7}, {7, 3}, {}, {}, {}, {}},
-      {{5, 7}, {7, 3}, {5}, {3}, {5}, {3}},                         // per row / per column 1-D
-      {{2, 3, 5, 9}, {3, 9, 4}, {1}, {1, 4}, {}, {4}},              // batch broadcast
+      {{5, 7}, {7, 3}, {5}, {3}, {5}, {3}},                                   // per row / per column 1-D
+      {{2, 3, 5, 9}, {3, 9, 4}, {1}, {1, 4}, {}, {4}},                        // batch broadcast
       {{2, 1, 5, 9}, {3, 9, 4}, {2, 1, 5, 1}, {3, 1, 4}, {5, 1}, {3, 1, 4}},  // batched per-row / per-column
-      {{7}, {7, 6}, {}, {6}, {}, {6}},                              // vector @ matrix
-      {{4, 17}, {17}, {4}, {}, {4}, {}},                            // matrix @ vector
-      {{3, 1, 33}, {33, 65}, {}, {65}, {}, {}},                     // K not a multiple of 8, wide N
+      {{7}, {7, 6}, {}, {6}, {}, {6}},                                        // vector @ matrix
+      {{4, 17}, {17}, {4}, {}, {4}, {}},                                      // matrix @ vector
+      {{3, 1, 33}, {33, 65}, {}, {65}, {}, {}},                               // K not a multiple of 8, wide N
   };
 }
 
@@ -865,16 +892,16 @@ float deq(int q, float s, int z) { return static_cast<float>(q - z) * s; }
 
 TEST(QLinearAdd, SameShapeAndBroadcastVsFloat) {
   for (DType t : {DType::kUInt8, DType::kInt8}) {
-    for (const auto& shapes : std::vector<std::pair<Shape, Shape>>{{{2, 3, 5}, {2, 3, 5}}, {{2, 3, 5}, {3, 1}},
-                                                                   {{1, 1000}, {1000}}, {{4, 1, 3}, {1, 5, 1}}, {{7}, {}}}) {
+    for (const auto& shapes : std::vector<std::pair<Shape, Shape>>{
+             {{2, 3, 5}, {2, 3, 5}}, {{2, 3, 5}, {3, 1}}, {{1, 1000}, {1000}}, {{4, 1, 3}, {1, 5, 1}}, {{7}, {}}}) {
       Tensor a = random_q(t, shapes.first, 5), b = random_q(t, shapes.second, 6);
       const float sa = 0.05f, sb = 0.11f, sc = 0.13f;
       const int za = t == DType::kUInt8 ? 120 : -3, zb = t == DType::kUInt8 ? 7 : 10, zc = t == DType::kUInt8 ? 130 : 2;
       for (bool mul : {false, true}) {
         OpTest op(mul ? "QLinearMul" : "QLinearAdd", 1, "com.microsoft");
         const float out_scale = mul ? sc * 3.0f : sc;
-        auto r = op.run({a, f_scalar(sa), q_scalar(t, za), b, f_scalar(sb), q_scalar(t, zb), f_scalar(out_scale),
-                         q_scalar(t, zc)});
+        auto r = op.run(
+            {a, f_scalar(sa), q_scalar(t, za), b, f_scalar(sb), q_scalar(t, zb), f_scalar(out_scale), q_scalar(t, zc)});
         ASSERT_TRUE(r.ok()) << r.status().to_string();
         const Tensor& y = (*r)[0];
         Shape out = *broadcast_shapes({shapes.first, shapes.second});
@@ -882,10 +909,12 @@ TEST(QLinearAdd, SameShapeAndBroadcastVsFloat) {
         std::vector<int> av = ints(a), bv = ints(b), got = ints(y);
         std::vector<int> want;
         BroadcastIterator(out, {shapes.first, shapes.second}).for_each([&](int64_t, const std::vector<int64_t>& off) {
-          const float x = deq(av[static_cast<size_t>(off[0])], sa, za), z = deq(bv[static_cast<size_t>(off[1])], sb, zb);
+          const float x = deq(av[static_cast<size_t>(off[0])], sa, za),
+                      z = deq(bv[static_cast<size_t>(off[1])], sb, zb);
           want.push_back(sat_round((mul ? x * z : x + z) / out_scale, zc, t));
         });
-        for (size_t i = 0; i < want.size(); ++i) ASSERT_LE(std::abs(got[i] - want[i]), 1) << i << (mul ? " mul" : " add");
+        for (size_t i = 0; i < want.size(); ++i)
+          ASSERT_LE(std::abs(got[i] - want[i]), 1) << i << (mul ? " mul" : " add");
       }
     }
   }
@@ -945,15 +974,15 @@ TEST(QLinearConcat, RequantizesEachInput) {
         } else if (ch < 4) {
           want = sat_round(deq(bv[static_cast<size_t>(n * 4 + w)], 0.05f, 10) / 0.1f, 128, DType::kUInt8);
         } else {
-          want = sat_round(deq(cv[static_cast<size_t>((n * 2 + ch - 4) * 4 + w)], 0.3f, 200) / 0.1f, 128, DType::kUInt8);
+          want =
+              sat_round(deq(cv[static_cast<size_t>((n * 2 + ch - 4) * 4 + w)], 0.3f, 200) / 0.1f, 128, DType::kUInt8);
         }
         EXPECT_EQ(got[static_cast<size_t>((n * 6 + ch) * 4 + w)], want) << n << " " << ch << " " << w;
       }
   OpTest bad("QLinearConcat", 1, "com.microsoft");
   bad.attr_int("axis", 1);
-  expect_error(bad.run({f_scalar(0.1f), q_scalar(DType::kUInt8, 128), a, f_scalar(0.1f),
-                        q_scalar(DType::kUInt8, 128), random_q(DType::kUInt8, {3, 1, 4}, 4), f_scalar(0.1f),
-                        q_scalar(DType::kUInt8, 1)}),
+  expect_error(bad.run({f_scalar(0.1f), q_scalar(DType::kUInt8, 128), a, f_scalar(0.1f), q_scalar(DType::kUInt8, 128),
+                        random_q(DType::kUInt8, {3, 1, 4}, 4), f_scalar(0.1f), q_scalar(DType::kUInt8, 1)}),
                "differs");
 }
 
@@ -974,7 +1003,8 @@ TEST(QLinearGlobalAveragePool, NchwAndNhwc) {
       for (int n = 0; n < 2; ++n)
         for (int c = 0; c < C; ++c) {
           double sum = 0;
-          for (int s = 0; s < S; ++s) sum += deq(xv[static_cast<size_t>(cl ? (n * S + s) * C + c : (n * C + c) * S + s)], xs, zx);
+          for (int s = 0; s < S; ++s)
+            sum += deq(xv[static_cast<size_t>(cl ? (n * S + s) * C + c : (n * C + c) * S + s)], xs, zx);
           EXPECT_LE(std::abs(got[static_cast<size_t>(n * C + c)] - sat_round(sum / S / ys, zy, t)), 1);
         }
     }
@@ -993,7 +1023,8 @@ TEST(QLinearAveragePool, PadsCeilAndCountIncludePad) {
       op.attr_int("count_include_pad", include).attr_int("ceil_mode", ceil);
       auto r = op.run({x, f_scalar(xs), q_scalar(DType::kUInt8, zx), f_scalar(ys), q_scalar(DType::kUInt8, zy)});
       ASSERT_TRUE(r.ok()) << r.status().to_string();
-      // H: (7 + 2 - 3) / 2 + 1 = 4 either way; W: (6 + 1 - 2) / 2 + 1 = 3, ceil -> 4 (starts at 6 = W + pad_begin: dropped).
+      // H: (7 + 2 - 3) / 2 + 1 = 4 either way; W: (6 + 1 - 2) / 2 + 1 = 3, ceil -> 4 (starts at 6 = W + pad_begin:
+      // dropped).
       const int OH = 4, OW = 3;
       ASSERT_EQ((*r)[0].shape(), (Shape{1, 3, OH, OW}));
       std::vector<int> got = ints((*r)[0]);
@@ -1011,7 +1042,8 @@ TEST(QLinearAveragePool, PadsCeilAndCountIncludePad) {
                 ++count;
               }
             const double avg = sum / (include ? window : count);
-            EXPECT_LE(std::abs(got[static_cast<size_t>((c * OH + oh) * OW + ow)] - sat_round(avg / ys, zy, DType::kUInt8)), 1)
+            EXPECT_LE(
+                std::abs(got[static_cast<size_t>((c * OH + oh) * OW + ow)] - sat_round(avg / ys, zy, DType::kUInt8)), 1)
                 << c << " " << oh << " " << ow;
           }
     }

@@ -1,8 +1,11 @@
 // Shape / data-movement ops through the real planner, against hand-computed expectations.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <random>
+#include <string>
 #include <vector>
 
 #include "ops/op_test_util.h"
@@ -304,6 +307,10 @@ TEST(Slice, EmptyResultAndZeroSizeInput) {
   OpTest z("Slice", 13);
   auto o = run_ok(z, {Tensor::empty(DType::kFloat32, {0, 3}), i64({1}), i64({3}), i64({1}), Tensor()});
   EXPECT_EQ(o[0].shape(), (Shape{0, 2}));
+  OpTest back("Slice", 13);  // negative step over an empty axis
+  auto b = run_ok(back, {Tensor::empty(DType::kFloat32, {0, 3}), i64({-1}), i64({std::numeric_limits<int64_t>::min()}),
+                         i64({0}), i64({-1})});
+  EXPECT_EQ(b[0].shape(), (Shape{0, 3}));
 }
 
 TEST(Slice, Opset1Attributes) {
@@ -606,6 +613,167 @@ TEST(NonZero, Coordinates) {
   auto out = run_ok(t, {float_tensor({2, 2}, {1, 0, 0, 3})});
   EXPECT_EQ(out[0].shape(), (Shape{2, 2}));
   EXPECT_EQ(vals<int64_t>(out[0]), (std::vector<int64_t>{0, 1, 0, 1}));
+}
+
+
+// ---------------- Randomized checks against naive index loops ----------------
+
+// Row-major flat index of `idx` in `shape`.
+int64_t flat_index(const Shape& shape, const std::vector<int64_t>& idx) {
+  int64_t f = 0;
+  for (size_t d = 0; d < shape.size(); ++d) f = f * shape[d] + idx[d];
+  return f;
+}
+
+// Calls fn(idx) for every index of `shape` in row-major order.
+template <class Fn>
+void for_each_index(const Shape& shape, Fn&& fn) {
+  std::vector<int64_t> idx(shape.size(), 0);
+  for (int64_t n = 0; n < shape_numel(shape); ++n) {
+    fn(idx);
+    for (size_t d = shape.size(); d-- > 0;) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+TEST(Transpose, RandomPermutationsMatchNaive) {
+  std::mt19937 rng(5);
+  const Shape in = {3, 1, 5, 2};
+  std::vector<int64_t> perm = {0, 1, 2, 3};
+  for (int iter = 0; iter < 12; ++iter) {
+    std::shuffle(perm.begin(), perm.end(), rng);
+    Tensor x = random_tensor(in, static_cast<uint32_t>(iter));
+    OpTest t("Transpose");
+    t.attr_ints("perm", perm);
+    auto out = run_ok(t, {x});
+    ASSERT_EQ(out.size(), 1u);
+    Shape want_shape;
+    for (int64_t p : perm) want_shape.push_back(in[static_cast<size_t>(p)]);
+    ASSERT_EQ(out[0].shape(), want_shape);
+    for_each_index(want_shape, [&](const std::vector<int64_t>& o) {
+      std::vector<int64_t> i(4);
+      for (size_t d = 0; d < 4; ++d) i[static_cast<size_t>(perm[d])] = o[d];
+      ASSERT_EQ(out[0].data<float>()[flat_index(want_shape, o)], x.data<float>()[flat_index(in, i)]);
+    });
+  }
+}
+
+// Slice semantics by walking the indices one by one: Python's, except that the ONNX spec clamps a
+// start before the beginning to 0 (not -1) for negative steps.
+std::vector<int64_t> python_slice(int64_t dim, int64_t start, int64_t end, int64_t step) {
+  if (start < 0) start += dim;
+  if (end < 0) end += dim;
+  std::vector<int64_t> out;
+  if (step > 0) {
+    start = std::max<int64_t>(0, std::min(start, dim));
+    end = std::max<int64_t>(0, std::min(end, dim));
+    for (int64_t i = start; i < end; i += step) out.push_back(i);
+  } else {
+    start = std::max<int64_t>(0, std::min(start, dim - 1));
+    end = std::max<int64_t>(-1, std::min(end, dim - 1));
+    for (int64_t i = start; i > end && i >= 0; i += step) out.push_back(i);
+  }
+  return out;
+}
+
+TEST(Slice, RandomMatchesPythonSemantics) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int64_t> pos(-9, 9), stepd(-3, 3);
+  const Shape in = {5, 7, 3};
+  Tensor x = random_tensor(in, 2);
+  for (int iter = 0; iter < 60; ++iter) {
+    std::vector<int64_t> starts, ends, axes = {0, 1, 2}, steps;
+    std::vector<std::vector<int64_t>> picks;
+    for (int d = 0; d < 3; ++d) {
+      int64_t st = stepd(rng);
+      if (st == 0) st = 1;
+      starts.push_back(pos(rng));
+      ends.push_back(pos(rng));
+      steps.push_back(st);
+      picks.push_back(python_slice(in[static_cast<size_t>(d)], starts.back(), ends.back(), st));
+    }
+    std::shuffle(axes.begin(), axes.end(), rng);  // same slices, listed in another axis order
+    std::vector<int64_t> s2(3), e2(3), st2(3);
+    for (size_t k = 0; k < 3; ++k) {
+      s2[k] = starts[static_cast<size_t>(axes[k])];
+      e2[k] = ends[static_cast<size_t>(axes[k])];
+      st2[k] = steps[static_cast<size_t>(axes[k])];
+    }
+    OpTest t("Slice", 13);
+    auto out = run_ok(t, {x, i64(s2), i64(e2), i64({axes[0] - 3, axes[1], axes[2]}), i64(st2)});
+    ASSERT_EQ(out.size(), 1u);
+    Shape want = {static_cast<int64_t>(picks[0].size()), static_cast<int64_t>(picks[1].size()),
+                  static_cast<int64_t>(picks[2].size())};
+    ASSERT_EQ(out[0].shape(), want) << "iter " << iter;
+    for_each_index(want, [&](const std::vector<int64_t>& o) {
+      std::vector<int64_t> i = {picks[0][static_cast<size_t>(o[0])], picks[1][static_cast<size_t>(o[1])],
+                                picks[2][static_cast<size_t>(o[2])]};
+      ASSERT_EQ(out[0].data<float>()[flat_index(want, o)], x.data<float>()[flat_index(in, i)]);
+    });
+  }
+}
+
+// Source index (or -1 for the constant) of each output position of one padded axis, built by walking
+// outwards from the kept range the way np.pad fills it.
+std::vector<int64_t> pad_axis_sources(int64_t dim, int64_t before, int64_t after, const std::string& mode) {
+  const int64_t lo = before < 0 ? -before : 0, hi = dim - (after < 0 ? -after : 0), n = hi - lo;
+  std::vector<int64_t> kept;
+  for (int64_t i = lo; i < hi; ++i) kept.push_back(i);
+  auto outward = [&](int64_t count, bool left) {
+    std::vector<int64_t> v;
+    int64_t p = left ? 0 : n - 1, dir = left ? 1 : -1;
+    for (int64_t k = 1; k <= count; ++k) {
+      if (mode == "constant") {
+        v.push_back(-1);
+      } else if (mode == "edge") {
+        v.push_back(kept[static_cast<size_t>(left ? 0 : n - 1)]);
+      } else if (mode == "wrap") {
+        int64_t q = left ? ((n - k) % n + n) % n : (k - 1) % n;
+        v.push_back(kept[static_cast<size_t>(q)]);
+      } else {  // reflect: bounce between the ends without repeating them
+        if (n > 1) {
+          p += dir;
+          if (p == n - 1 || p == 0) dir = -dir;
+        }
+        v.push_back(kept[static_cast<size_t>(p)]);
+      }
+    }
+    return v;
+  };
+  std::vector<int64_t> left = outward(std::max<int64_t>(before, 0), true);
+  std::vector<int64_t> right = outward(std::max<int64_t>(after, 0), false);
+  std::vector<int64_t> out(left.rbegin(), left.rend());
+  out.insert(out.end(), kept.begin(), kept.end());
+  out.insert(out.end(), right.begin(), right.end());
+  return out;
+}
+
+TEST(Pad, RandomMatchesNumpySemantics) {
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int64_t> padd(-1, 6);
+  const Shape in = {3, 4};
+  Tensor x = random_tensor(in, 9);
+  for (const char* mode : {"constant", "reflect", "edge", "wrap"}) {
+    for (int iter = 0; iter < 15; ++iter) {
+      std::vector<int64_t> pads = {padd(rng), padd(rng), padd(rng), padd(rng)};
+      OpTest t("Pad", 19);
+      t.attr_string("mode", mode);
+      auto out = run_ok(t, {x, i64(pads), float_tensor({}, {-7.0f})});
+      ASSERT_EQ(out.size(), 1u);
+      std::vector<int64_t> m0 = pad_axis_sources(3, pads[0], pads[2], mode);
+      std::vector<int64_t> m1 = pad_axis_sources(4, pads[1], pads[3], mode);
+      Shape want = {static_cast<int64_t>(m0.size()), static_cast<int64_t>(m1.size())};
+      ASSERT_EQ(out[0].shape(), want) << mode << " iter " << iter;
+      for_each_index(want, [&](const std::vector<int64_t>& o) {
+        const int64_t a = m0[static_cast<size_t>(o[0])], b = m1[static_cast<size_t>(o[1])];
+        const float expect = (a < 0 || b < 0) ? -7.0f : x.data<float>()[a * 4 + b];
+        ASSERT_EQ(out[0].data<float>()[flat_index(want, o)], expect) << mode << " pads " << pads[0] << "," << pads[1]
+                                                                     << "," << pads[2] << "," << pads[3];
+      });
+    }
+  }
 }
 
 }  // namespace
