@@ -22,7 +22,12 @@ using shape_ops::encode_double;
 
 enum class InterpMode { kNearest, kLinear, kCubic };
 enum class CoordMode {
-  kHalfPixel, kHalfPixelSymmetric, kPytorchHalfPixel, kAlignCorners, kAsymmetric, kTfHalfPixelForNn,
+  kHalfPixel,
+  kHalfPixelSymmetric,
+  kPytorchHalfPixel,
+  kAlignCorners,
+  kAsymmetric,
+  kTfHalfPixelForNn,
   kTfCropAndResize,
 };
 // kSimple: Resize-10 / Upsample, which predate nearest_mode: floor when upsampling, ceil when
@@ -44,8 +49,8 @@ struct AxisPlan {
   int axis = 0;
   int64_t in = 0, out = 0;
   int taps = 1;
-  std::vector<int64_t> idx;        // clamped to [0, in)
-  std::vector<double> w;           // empty for nearest
+  std::vector<int64_t> idx;          // clamped to [0, in)
+  std::vector<double> w;             // empty for nearest
   std::vector<uint8_t> extrapolate;  // per output index: 1 = use extrapolation_value (tf_crop_and_resize)
   bool any_extrapolate = false;
 };
@@ -62,17 +67,21 @@ double source_coord(const ResizeAttrs& at, double x, double scale, int64_t in, i
                     double roi_end) {
   const double out_width = scale * static_cast<double>(in);  // fractional when it came from a scale
   switch (at.coord) {
-    case CoordMode::kHalfPixel: return (x + 0.5) / scale - 0.5;
+    case CoordMode::kHalfPixel:
+      return (x + 0.5) / scale - 0.5;
     case CoordMode::kHalfPixelSymmetric: {
       const double adjustment = static_cast<double>(out_int) / out_width;
       const double offset = static_cast<double>(in) / 2.0 * (1.0 - adjustment);
       return offset + (x + 0.5) / scale - 0.5;
     }
-    case CoordMode::kPytorchHalfPixel: return out_int > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
+    case CoordMode::kPytorchHalfPixel:
+      return out_int > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
     case CoordMode::kAlignCorners:
       return out_width == 1.0 ? 0.0 : x * static_cast<double>(in - 1) / (out_width - 1.0);
-    case CoordMode::kAsymmetric: return x / scale;
-    case CoordMode::kTfHalfPixelForNn: return (x + 0.5) / scale;
+    case CoordMode::kAsymmetric:
+      return x / scale;
+    case CoordMode::kTfHalfPixelForNn:
+      return (x + 0.5) / scale;
     case CoordMode::kTfCropAndResize: {
       const double span = static_cast<double>(in - 1);
       if (out_width == 1.0) return 0.5 * (roi_start + roi_end) * span;
@@ -113,11 +122,20 @@ AxisPlan plan_axis(const ResizeAttrs& at, int axis, int64_t in, int64_t out, dou
       const double r = x - fl;
       if (r != 0.0) {
         switch (at.nearest) {
-          case NearestMode::kRoundPreferFloor: i += r <= 0.5 ? 0 : 1; break;
-          case NearestMode::kRoundPreferCeil: i += r < 0.5 ? 0 : 1; break;
-          case NearestMode::kFloor: break;
-          case NearestMode::kCeil: i += 1; break;
-          case NearestMode::kSimple: i += scale < 1.0 ? 1 : 0; break;
+          case NearestMode::kRoundPreferFloor:
+            i += r <= 0.5 ? 0 : 1;
+            break;
+          case NearestMode::kRoundPreferCeil:
+            i += r < 0.5 ? 0 : 1;
+            break;
+          case NearestMode::kFloor:
+            break;
+          case NearestMode::kCeil:
+            i += 1;
+            break;
+          case NearestMode::kSimple:
+            i += scale < 1.0 ? 1 : 0;
+            break;
         }
       }
       idx[0] = std::clamp<int64_t>(i, 0, in - 1);
@@ -157,8 +175,13 @@ AxisPlan plan_axis(const ResizeAttrs& at, int axis, int64_t in, int64_t out, dou
 class NearestKernel : public OpKernel {
  public:
   NearestKernel(Shape in, Shape out, std::vector<std::vector<int64_t>> maps, size_t elem, std::vector<uint8_t> fill)
-      : in_(std::move(in)), out_(std::move(out)), maps_(std::move(maps)), elem_(elem), fill_(std::move(fill)),
-        in_strides_(contiguous_strides(in_)), out_strides_(contiguous_strides(out_)) {}
+      : in_(std::move(in)),
+        out_(std::move(out)),
+        maps_(std::move(maps)),
+        elem_(elem),
+        fill_(std::move(fill)),
+        in_strides_(contiguous_strides(in_)),
+        out_strides_(contiguous_strides(out_)) {}
   Status run(KernelContext& ctx) override {
     if (ctx.outputs[0]->numel() == 0) return Status();
     const char* src = static_cast<const char*>(ctx.inputs[0]->raw_data());
@@ -178,18 +201,28 @@ class NearestKernel : public OpKernel {
   template <size_t E>
   void copy_row(char* dst, const char* src, const std::vector<int64_t>& map) const {
     for (size_t o = 0; o < map.size(); ++o) {
-      if (map[o] < 0) std::memcpy(dst + o * E, fill_.data(), E);
-      else std::memcpy(dst + o * E, src + static_cast<size_t>(map[o]) * E, E);
+      if (map[o] < 0)
+        std::memcpy(dst + o * E, fill_.data(), E);
+      else
+        std::memcpy(dst + o * E, src + static_cast<size_t>(map[o]) * E, E);
     }
   }
   void copy_dim(size_t d, char* dst, const char* src) const {
     const std::vector<int64_t>& map = maps_[d];
     if (d + 1 == out_.size()) {
       switch (elem_) {
-        case 1: copy_row<1>(dst, src, map); break;
-        case 2: copy_row<2>(dst, src, map); break;
-        case 4: copy_row<4>(dst, src, map); break;
-        default: copy_row<8>(dst, src, map); break;
+        case 1:
+          copy_row<1>(dst, src, map);
+          break;
+        case 2:
+          copy_row<2>(dst, src, map);
+          break;
+        case 4:
+          copy_row<4>(dst, src, map);
+          break;
+        default:
+          copy_row<8>(dst, src, map);
+          break;
       }
       return;
     }
@@ -320,30 +353,47 @@ Expected<ResizeAttrs> parse_attrs(const PrepareContext& ctx, bool legacy) {
   ResizeAttrs at;
   const Node& n = ctx.node();
   const std::string mode = n.attr_string("mode", "nearest");
-  if (mode == "nearest") at.mode = InterpMode::kNearest;
-  else if (mode == "linear" || (legacy && mode == "bilinear")) at.mode = InterpMode::kLinear;
-  else if (mode == "cubic" && !legacy) at.mode = InterpMode::kCubic;
-  else return ctx.error("unknown mode '", mode, "'");
+  if (mode == "nearest")
+    at.mode = InterpMode::kNearest;
+  else if (mode == "linear" || (legacy && mode == "bilinear"))
+    at.mode = InterpMode::kLinear;
+  else if (mode == "cubic" && !legacy)
+    at.mode = InterpMode::kCubic;
+  else
+    return ctx.error("unknown mode '", mode, "'");
   if (legacy) {
     at.coord = CoordMode::kAsymmetric;
     at.nearest = NearestMode::kSimple;
     return at;
   }
   const std::string coord = n.attr_string("coordinate_transformation_mode", "half_pixel");
-  if (coord == "half_pixel") at.coord = CoordMode::kHalfPixel;
-  else if (coord == "half_pixel_symmetric") at.coord = CoordMode::kHalfPixelSymmetric;
-  else if (coord == "pytorch_half_pixel") at.coord = CoordMode::kPytorchHalfPixel;
-  else if (coord == "align_corners") at.coord = CoordMode::kAlignCorners;
-  else if (coord == "asymmetric") at.coord = CoordMode::kAsymmetric;
-  else if (coord == "tf_half_pixel_for_nn") at.coord = CoordMode::kTfHalfPixelForNn;
-  else if (coord == "tf_crop_and_resize") at.coord = CoordMode::kTfCropAndResize;
-  else return ctx.error("unknown coordinate_transformation_mode '", coord, "'");
+  if (coord == "half_pixel")
+    at.coord = CoordMode::kHalfPixel;
+  else if (coord == "half_pixel_symmetric")
+    at.coord = CoordMode::kHalfPixelSymmetric;
+  else if (coord == "pytorch_half_pixel")
+    at.coord = CoordMode::kPytorchHalfPixel;
+  else if (coord == "align_corners")
+    at.coord = CoordMode::kAlignCorners;
+  else if (coord == "asymmetric")
+    at.coord = CoordMode::kAsymmetric;
+  else if (coord == "tf_half_pixel_for_nn")
+    at.coord = CoordMode::kTfHalfPixelForNn;
+  else if (coord == "tf_crop_and_resize")
+    at.coord = CoordMode::kTfCropAndResize;
+  else
+    return ctx.error("unknown coordinate_transformation_mode '", coord, "'");
   const std::string nearest = n.attr_string("nearest_mode", "round_prefer_floor");
-  if (nearest == "round_prefer_floor") at.nearest = NearestMode::kRoundPreferFloor;
-  else if (nearest == "round_prefer_ceil") at.nearest = NearestMode::kRoundPreferCeil;
-  else if (nearest == "floor") at.nearest = NearestMode::kFloor;
-  else if (nearest == "ceil") at.nearest = NearestMode::kCeil;
-  else return ctx.error("unknown nearest_mode '", nearest, "'");
+  if (nearest == "round_prefer_floor")
+    at.nearest = NearestMode::kRoundPreferFloor;
+  else if (nearest == "round_prefer_ceil")
+    at.nearest = NearestMode::kRoundPreferCeil;
+  else if (nearest == "floor")
+    at.nearest = NearestMode::kFloor;
+  else if (nearest == "ceil")
+    at.nearest = NearestMode::kCeil;
+  else
+    return ctx.error("unknown nearest_mode '", nearest, "'");
   at.cubic_a = n.attr_float("cubic_coeff_a", -0.75f);
   at.exclude_outside = n.attr_int("exclude_outside", 0) != 0;
   at.extrapolation_value = n.attr_float("extrapolation_value", 0.0f);
@@ -371,8 +421,7 @@ Expected<std::unique_ptr<OpKernel>> build_resize(PrepareContext& ctx, const Resi
   const Shape& in = ctx.input_shape(0);
   const int r = static_cast<int>(in.size());
   const size_t na = axes.size();
-  if (!roi.empty() && roi.size() != 2 * na)
-    return ctx.error("roi has ", roi.size(), " values, expected ", 2 * na);
+  if (!roi.empty() && roi.size() != 2 * na) return ctx.error("roi has ", roi.size(), " values, expected ", 2 * na);
   std::vector<double> roi_start(static_cast<size_t>(r), 0.0), roi_end(static_cast<size_t>(r), 1.0);
   if (at.coord == CoordMode::kTfCropAndResize) {
     for (size_t i = 0; i < na && !roi.empty(); ++i) {

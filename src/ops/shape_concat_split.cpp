@@ -9,8 +9,8 @@ namespace edgerun::shape_ops {
 namespace {
 
 struct RowSplit {
-  int64_t outer = 1;                 // product of dims before the axis
-  std::vector<size_t> chunk_bytes;   // per part: axis length * inner * element size
+  int64_t outer = 1;                // product of dims before the axis
+  std::vector<size_t> chunk_bytes;  // per part: axis length * inner * element size
 };
 
 RowSplit row_split(const Shape& shape, int axis, const std::vector<int64_t>& axis_lengths, size_t elem) {

@@ -126,13 +126,16 @@ Expected<std::unique_ptr<OpKernel>> prepare_range(PrepareContext& ctx) {
   const Tensor* v[3];
   for (int i = 0; i < 3; ++i) {
     ER_ASSIGN_OR_RETURN(v[i], ctx.input_value(i));
-    if (v[i]->numel() != 1) return ctx.error("input ", i, " must be a scalar, got shape [", shape_str(v[i]->shape()), "]");
+    if (v[i]->numel() != 1)
+      return ctx.error("input ", i, " must be a scalar, got shape [", shape_str(v[i]->shape()), "]");
     if (v[i]->dtype() != v[0]->dtype()) return ctx.error("start, limit and delta must have the same dtype");
   }
   const DType dt = v[0]->dtype();
   int64_t count = 0;
   switch (dt) {
-    case DType::kInt16: case DType::kInt32: case DType::kInt64: {
+    case DType::kInt16:
+    case DType::kInt32:
+    case DType::kInt64: {
       const __int128 start = read_int(*v[0], 0), limit = read_int(*v[1], 0), delta = read_int(*v[2], 0);
       if (delta == 0) return ctx.error("delta must not be 0");
       __int128 span = limit - start;
@@ -142,7 +145,10 @@ Expected<std::unique_ptr<OpKernel>> prepare_range(PrepareContext& ctx) {
       count = q > 0 ? static_cast<int64_t>(std::min<__int128>(q, INT64_MAX)) : 0;
       break;
     }
-    case DType::kFloat32: case DType::kFloat64: case DType::kFloat16: case DType::kBFloat16: {
+    case DType::kFloat32:
+    case DType::kFloat64:
+    case DType::kFloat16:
+    case DType::kBFloat16: {
       const double start = read_double(*v[0], 0), limit = read_double(*v[1], 0), delta = read_double(*v[2], 0);
       if (delta == 0.0 || !std::isfinite(delta) || !std::isfinite(start) || !std::isfinite(limit))
         return ctx.error("start, limit and delta must be finite and delta non-zero");
@@ -156,11 +162,21 @@ Expected<std::unique_ptr<OpKernel>> prepare_range(PrepareContext& ctx) {
   }
   ER_ASSIGN_OR_RETURN(Tensor out, make_prepare_tensor(ctx, dt, {count}));
   switch (dt) {
-    case DType::kInt16: fill_range<int16_t>(out, v[0]->data<int16_t>()[0], v[2]->data<int16_t>()[0]); break;
-    case DType::kInt32: fill_range<int32_t>(out, v[0]->data<int32_t>()[0], v[2]->data<int32_t>()[0]); break;
-    case DType::kInt64: fill_range<int64_t>(out, v[0]->data<int64_t>()[0], v[2]->data<int64_t>()[0]); break;
-    case DType::kFloat32: fill_range<float>(out, v[0]->data<float>()[0], v[2]->data<float>()[0]); break;
-    case DType::kFloat64: fill_range<double>(out, v[0]->data<double>()[0], v[2]->data<double>()[0]); break;
+    case DType::kInt16:
+      fill_range<int16_t>(out, v[0]->data<int16_t>()[0], v[2]->data<int16_t>()[0]);
+      break;
+    case DType::kInt32:
+      fill_range<int32_t>(out, v[0]->data<int32_t>()[0], v[2]->data<int32_t>()[0]);
+      break;
+    case DType::kInt64:
+      fill_range<int64_t>(out, v[0]->data<int64_t>()[0], v[2]->data<int64_t>()[0]);
+      break;
+    case DType::kFloat32:
+      fill_range<float>(out, v[0]->data<float>()[0], v[2]->data<float>()[0]);
+      break;
+    case DType::kFloat64:
+      fill_range<double>(out, v[0]->data<double>()[0], v[2]->data<double>()[0]);
+      break;
     default: {  // 16-bit floats: compute in float, round each element once
       const float start = static_cast<float>(read_double(*v[0], 0)), delta = static_cast<float>(read_double(*v[2], 0));
       for (int64_t i = 0; i < count; ++i) write_double(out, i, start + static_cast<float>(i) * delta);

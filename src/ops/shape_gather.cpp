@@ -8,7 +8,8 @@ namespace {
 
 Status check_indices_dtype(const PrepareContext& ctx, int i) {
   const DType dt = ctx.input_dtype(i);
-  if (dt != DType::kInt64 && dt != DType::kInt32) return ctx.error("indices must be int32 or int64, got ", dtype_name(dt));
+  if (dt != DType::kInt64 && dt != DType::kInt32)
+    return ctx.error("indices must be int32 or int64, got ", dtype_name(dt));
   return Status();
 }
 
@@ -86,7 +87,10 @@ Expected<std::unique_ptr<OpKernel>> prepare_gather(PrepareContext& ctx) {
 class GatherElementsKernel : public OpKernel {
  public:
   GatherElementsKernel(Shape idx_shape, std::vector<int64_t> data_strides, int axis, int64_t axis_dim, size_t elem)
-      : idx_shape_(std::move(idx_shape)), data_strides_(std::move(data_strides)), axis_(axis), axis_dim_(axis_dim),
+      : idx_shape_(std::move(idx_shape)),
+        data_strides_(std::move(data_strides)),
+        axis_(axis),
+        axis_dim_(axis_dim),
         elem_(elem) {}
   Status run(KernelContext& ctx) override {
     const Tensor& idx = *ctx.inputs[1];
@@ -139,12 +143,14 @@ Expected<std::unique_ptr<OpKernel>> prepare_gather_elements(PrepareContext& ctx)
   if (static_cast<int>(indices.size()) != r)
     return ctx.error("indices have rank ", indices.size(), ", data has rank ", r);
   if (r == 0) return ctx.error("data must have rank >= 1");
-  if (static_cast<size_t>(r) > GatherElementsKernel::kMaxRank) return ctx.unsupported_error("rank ", r, " is too large");
+  if (static_cast<size_t>(r) > GatherElementsKernel::kMaxRank)
+    return ctx.unsupported_error("rank ", r, " is too large");
   auto axis = normalize_axis(ctx.node().attr_int("axis", 0), r);
   if (!axis.ok()) return ctx.error(axis.status().message());
   for (int d = 0; d < r; ++d)
     if (d != *axis && indices[static_cast<size_t>(d)] > data[static_cast<size_t>(d)])
-      return ctx.error("indices shape [", shape_str(indices), "] exceeds data shape [", shape_str(data), "] on axis ", d);
+      return ctx.error("indices shape [", shape_str(indices), "] exceeds data shape [", shape_str(data), "] on axis ",
+                       d);
   ctx.set_output(0, dt, indices);
   return make_kernel<GatherElementsKernel>(indices, contiguous_strides(data), *axis, data[static_cast<size_t>(*axis)],
                                            dtype_size(dt));
@@ -156,8 +162,14 @@ class GatherNDKernel : public OpKernel {
  public:
   GatherNDKernel(int64_t batches, int64_t tuples_per_batch, int64_t k, std::vector<int64_t> dims,
                  std::vector<int64_t> strides, int64_t batch_stride, size_t slice_bytes, size_t elem)
-      : batches_(batches), tuples_(tuples_per_batch), k_(k), dims_(std::move(dims)), strides_(std::move(strides)),
-        batch_stride_(batch_stride), slice_bytes_(slice_bytes), elem_(elem) {}
+      : batches_(batches),
+        tuples_(tuples_per_batch),
+        k_(k),
+        dims_(std::move(dims)),
+        strides_(std::move(strides)),
+        batch_stride_(batch_stride),
+        slice_bytes_(slice_bytes),
+        elem_(elem) {}
   Status run(KernelContext& ctx) override {
     const Tensor& idx = *ctx.inputs[1];
     const char* src = static_cast<const char*>(ctx.inputs[0]->raw_data());
@@ -195,7 +207,8 @@ Expected<std::unique_ptr<OpKernel>> prepare_gather_nd(PrepareContext& ctx) {
   const int64_t b = ctx.opset() >= 12 ? ctx.node().attr_int("batch_dims", 0) : 0;
   const int64_t r = static_cast<int64_t>(data.size()), q = static_cast<int64_t>(indices.size());
   if (r < 1 || q < 1) return ctx.error("data and indices must have rank >= 1");
-  if (b < 0 || b >= std::min(r, q)) return ctx.error("batch_dims ", b, " must be in [0, min(rank(data), rank(indices)))");
+  if (b < 0 || b >= std::min(r, q))
+    return ctx.error("batch_dims ", b, " must be in [0, min(rank(data), rank(indices)))");
   for (int64_t d = 0; d < b; ++d)
     if (data[static_cast<size_t>(d)] != indices[static_cast<size_t>(d)])
       return ctx.error("batch dim ", d, " differs between data [", shape_str(data), "] and indices [",

@@ -23,8 +23,13 @@ class PadKernel : public OpKernel {
  public:
   PadKernel(PadMode mode, std::vector<PadDim> dims, const Shape& in, size_t elem, std::vector<uint8_t> value,
             bool value_from_input)
-      : mode_(mode), dims_(std::move(dims)), elem_(elem), value_(std::move(value)), value_from_input_(value_from_input),
-        in_strides_(contiguous_strides(in)), out_block_(dims_.size()) {
+      : mode_(mode),
+        dims_(std::move(dims)),
+        elem_(elem),
+        value_(std::move(value)),
+        value_from_input_(value_from_input),
+        in_strides_(contiguous_strides(in)),
+        out_block_(dims_.size()) {
     int64_t block = 1;
     for (size_t d = dims_.size(); d-- > 0;) {
       out_block_[d] = block;
@@ -53,8 +58,10 @@ class PadKernel : public OpKernel {
     int64_t j = o - p.before;
     if (j >= 0 && j < p.n) return p.lo + j;
     switch (mode_) {
-      case PadMode::kConstant: return -1;
-      case PadMode::kEdge: return p.lo + (j < 0 ? 0 : p.n - 1);
+      case PadMode::kConstant:
+        return -1;
+      case PadMode::kEdge:
+        return p.lo + (j < 0 ? 0 : p.n - 1);
       case PadMode::kWrap: {
         int64_t m = j % p.n;
         return p.lo + (m < 0 ? m + p.n : m);
@@ -112,11 +119,16 @@ Expected<std::unique_ptr<OpKernel>> prepare_pad(PrepareContext& ctx) {
   const int r = static_cast<int>(in.size());
   const std::string mode_name = ctx.node().attr_string("mode", "constant");
   PadMode mode;
-  if (mode_name == "constant") mode = PadMode::kConstant;
-  else if (mode_name == "reflect") mode = PadMode::kReflect;
-  else if (mode_name == "edge") mode = PadMode::kEdge;
-  else if (mode_name == "wrap") mode = PadMode::kWrap;
-  else return ctx.error("unknown mode '", mode_name, "'");
+  if (mode_name == "constant")
+    mode = PadMode::kConstant;
+  else if (mode_name == "reflect")
+    mode = PadMode::kReflect;
+  else if (mode_name == "edge")
+    mode = PadMode::kEdge;
+  else if (mode_name == "wrap")
+    mode = PadMode::kWrap;
+  else
+    return ctx.error("unknown mode '", mode_name, "'");
 
   std::vector<int64_t> pads;
   std::vector<uint8_t> value(dtype_size(dt), 0);

@@ -34,25 +34,40 @@ struct BFloat16Codec {
 
 // Integer add/mul wrap around (two's complement) instead of overflowing.
 struct OpNone {
-  template <class C> static C apply(C, C b) { return b; }
+  template <class C>
+  static C apply(C, C b) {
+    return b;
+  }
 };
 struct OpAdd {
-  template <class C> static C apply(C a, C b) {
-    if constexpr (std::is_integral_v<C>) return static_cast<C>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-    else return a + b;
+  template <class C>
+  static C apply(C a, C b) {
+    if constexpr (std::is_integral_v<C>)
+      return static_cast<C>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+    else
+      return a + b;
   }
 };
 struct OpMul {
-  template <class C> static C apply(C a, C b) {
-    if constexpr (std::is_integral_v<C>) return static_cast<C>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-    else return a * b;
+  template <class C>
+  static C apply(C a, C b) {
+    if constexpr (std::is_integral_v<C>)
+      return static_cast<C>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+    else
+      return a * b;
   }
 };
 struct OpMax {
-  template <class C> static C apply(C a, C b) { return std::max(a, b); }
+  template <class C>
+  static C apply(C a, C b) {
+    return std::max(a, b);
+  }
 };
 struct OpMin {
-  template <class C> static C apply(C a, C b) { return std::min(a, b); }
+  template <class C>
+  static C apply(C a, C b) {
+    return std::min(a, b);
+  }
 };
 
 inline bool load_index(const Tensor& t, int64_t i, int64_t dim, int64_t* out) {
@@ -116,10 +131,10 @@ Status scatter_elements(const ElementsParams& p, KernelContext& ctx) {
 // ---- ScatterND ----
 
 struct NDParams {
-  int64_t tuples = 0;                 // number of index tuples
-  int64_t k = 0;                      // values per tuple
-  std::vector<int64_t> dims, strides; // of the first k data dims
-  int64_t slice = 0;                  // elements updated per tuple
+  int64_t tuples = 0;                  // number of index tuples
+  int64_t k = 0;                       // values per tuple
+  std::vector<int64_t> dims, strides;  // of the first k data dims
+  int64_t slice = 0;                   // elements updated per tuple
 };
 
 template <class Codec, class Op>
@@ -138,7 +153,8 @@ Status scatter_nd(const NDParams& p, KernelContext& ctx) {
       off += v * p.strides[static_cast<size_t>(j)];
     }
     const S* u = upd + t * p.slice;
-    for (int64_t i = 0; i < p.slice; ++i) out[off + i] = Codec::store(Op::apply(Codec::load(out[off + i]), Codec::load(u[i])));
+    for (int64_t i = 0; i < p.slice; ++i)
+      out[off + i] = Codec::store(Op::apply(Codec::load(out[off + i]), Codec::load(u[i])));
   }
   return Status();
 }
@@ -162,11 +178,16 @@ enum class Reduction { kNone, kAdd, kMul, kMax, kMin };
 template <class Codec, class Params, template <class, class> class Loop>
 ScatterFn<Params> pick_op(Reduction r) {
   switch (r) {
-    case Reduction::kNone: return &Loop<Codec, OpNone>::run;
-    case Reduction::kAdd: return &Loop<Codec, OpAdd>::run;
-    case Reduction::kMul: return &Loop<Codec, OpMul>::run;
-    case Reduction::kMax: return &Loop<Codec, OpMax>::run;
-    case Reduction::kMin: return &Loop<Codec, OpMin>::run;
+    case Reduction::kNone:
+      return &Loop<Codec, OpNone>::run;
+    case Reduction::kAdd:
+      return &Loop<Codec, OpAdd>::run;
+    case Reduction::kMul:
+      return &Loop<Codec, OpMul>::run;
+    case Reduction::kMax:
+      return &Loop<Codec, OpMax>::run;
+    case Reduction::kMin:
+      return &Loop<Codec, OpMin>::run;
   }
   return nullptr;
 }
@@ -185,27 +206,45 @@ template <class Params, template <class, class> class Loop>
 ScatterFn<Params> pick_fn(DType dt, Reduction r) {
   if (r == Reduction::kNone) {
     switch (dtype_size(dt)) {
-      case 1: return pick_op<PlainCodec<uint8_t>, Params, Loop>(r);
-      case 2: return pick_op<PlainCodec<uint16_t>, Params, Loop>(r);
-      case 4: return pick_op<PlainCodec<uint32_t>, Params, Loop>(r);
-      case 8: return pick_op<PlainCodec<uint64_t>, Params, Loop>(r);
-      default: return nullptr;
+      case 1:
+        return pick_op<PlainCodec<uint8_t>, Params, Loop>(r);
+      case 2:
+        return pick_op<PlainCodec<uint16_t>, Params, Loop>(r);
+      case 4:
+        return pick_op<PlainCodec<uint32_t>, Params, Loop>(r);
+      case 8:
+        return pick_op<PlainCodec<uint64_t>, Params, Loop>(r);
+      default:
+        return nullptr;
     }
   }
   switch (dt) {
-    case DType::kFloat32: return pick_op<PlainCodec<float>, Params, Loop>(r);
-    case DType::kFloat64: return pick_op<PlainCodec<double>, Params, Loop>(r);
-    case DType::kFloat16: return pick_op<HalfCodec, Params, Loop>(r);
-    case DType::kBFloat16: return pick_op<BFloat16Codec, Params, Loop>(r);
-    case DType::kInt8: return pick_op<PlainCodec<int8_t>, Params, Loop>(r);
-    case DType::kUInt8: return pick_op<PlainCodec<uint8_t>, Params, Loop>(r);
-    case DType::kInt16: return pick_op<PlainCodec<int16_t>, Params, Loop>(r);
-    case DType::kUInt16: return pick_op<PlainCodec<uint16_t>, Params, Loop>(r);
-    case DType::kInt32: return pick_op<PlainCodec<int32_t>, Params, Loop>(r);
-    case DType::kUInt32: return pick_op<PlainCodec<uint32_t>, Params, Loop>(r);
-    case DType::kInt64: return pick_op<PlainCodec<int64_t>, Params, Loop>(r);
-    case DType::kUInt64: return pick_op<PlainCodec<uint64_t>, Params, Loop>(r);
-    default: return nullptr;
+    case DType::kFloat32:
+      return pick_op<PlainCodec<float>, Params, Loop>(r);
+    case DType::kFloat64:
+      return pick_op<PlainCodec<double>, Params, Loop>(r);
+    case DType::kFloat16:
+      return pick_op<HalfCodec, Params, Loop>(r);
+    case DType::kBFloat16:
+      return pick_op<BFloat16Codec, Params, Loop>(r);
+    case DType::kInt8:
+      return pick_op<PlainCodec<int8_t>, Params, Loop>(r);
+    case DType::kUInt8:
+      return pick_op<PlainCodec<uint8_t>, Params, Loop>(r);
+    case DType::kInt16:
+      return pick_op<PlainCodec<int16_t>, Params, Loop>(r);
+    case DType::kUInt16:
+      return pick_op<PlainCodec<uint16_t>, Params, Loop>(r);
+    case DType::kInt32:
+      return pick_op<PlainCodec<int32_t>, Params, Loop>(r);
+    case DType::kUInt32:
+      return pick_op<PlainCodec<uint32_t>, Params, Loop>(r);
+    case DType::kInt64:
+      return pick_op<PlainCodec<int64_t>, Params, Loop>(r);
+    case DType::kUInt64:
+      return pick_op<PlainCodec<uint64_t>, Params, Loop>(r);
+    default:
+      return nullptr;
   }
 }
 
@@ -241,12 +280,14 @@ Expected<std::unique_ptr<OpKernel>> prepare_scatter_elements(PrepareContext& ctx
   if (static_cast<size_t>(r) > kMaxRank) return ctx.unsupported_error("rank ", r, " is too large");
   if (static_cast<int>(indices.size()) != r) return ctx.error("indices have rank ", indices.size(), ", data has ", r);
   if (ctx.input_shape(2) != indices)
-    return ctx.error("updates shape [", shape_str(ctx.input_shape(2)), "] differs from indices [", shape_str(indices), "]");
+    return ctx.error("updates shape [", shape_str(ctx.input_shape(2)), "] differs from indices [", shape_str(indices),
+                     "]");
   auto axis = normalize_axis(ctx.node().attr_int("axis", 0), r);
   if (!axis.ok()) return ctx.error(axis.status().message());
   for (int d = 0; d < r; ++d)
     if (d != *axis && indices[static_cast<size_t>(d)] > data[static_cast<size_t>(d)])
-      return ctx.error("indices shape [", shape_str(indices), "] exceeds data shape [", shape_str(data), "] on axis ", d);
+      return ctx.error("indices shape [", shape_str(indices), "] exceeds data shape [", shape_str(data), "] on axis ",
+                       d);
   ER_ASSIGN_OR_RETURN(Reduction red, parse_reduction(ctx));
   ScatterFn<ElementsParams> fn = pick_fn<ElementsParams, ElementsLoop>(dt, red);
   if (!fn) return ctx.unsupported_error("reduction on dtype ", dtype_name(dt), " is not supported");
@@ -267,8 +308,7 @@ Expected<std::unique_ptr<OpKernel>> prepare_scatter_nd(PrepareContext& ctx) {
   if (k < 1 || k > r) return ctx.error("indices last dim ", k, " must be in [1, ", r, "]");
   Shape want(indices.begin(), indices.end() - 1);
   want.insert(want.end(), data.begin() + k, data.end());
-  if (updates != want)
-    return ctx.error("updates shape [", shape_str(updates), "] should be [", shape_str(want), "]");
+  if (updates != want) return ctx.error("updates shape [", shape_str(updates), "] should be [", shape_str(want), "]");
   ER_ASSIGN_OR_RETURN(Reduction red, parse_reduction(ctx));
   ScatterFn<NDParams> fn = pick_fn<NDParams, NDLoop>(dt, red);
   if (!fn) return ctx.unsupported_error("reduction on dtype ", dtype_name(dt), " is not supported");

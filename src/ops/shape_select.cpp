@@ -70,7 +70,8 @@ Expected<std::unique_ptr<OpKernel>> prepare_one_hot(PrepareContext& ctx) {
 
 class TriluKernel : public OpKernel {
  public:
-  TriluKernel(bool upper, int64_t rows, int64_t cols, size_t elem) : upper_(upper), rows_(rows), cols_(cols), elem_(elem) {}
+  TriluKernel(bool upper, int64_t rows, int64_t cols, size_t elem)
+      : upper_(upper), rows_(rows), cols_(cols), elem_(elem) {}
   Status run(KernelContext& ctx) override {
     int64_t k = 0;
     if (ctx.inputs.size() > 1 && ctx.inputs[1]) k = read_int(*ctx.inputs[1], 0);

@@ -40,8 +40,7 @@ Expected<std::unique_ptr<OpKernel>> prepare_transpose(PrepareContext& ctx) {
       return ctx.error("perm has ", a->ints.size(), " values, input has rank ", r);
     std::vector<bool> seen(static_cast<size_t>(r), false);
     for (int64_t p : a->ints) {
-      if (p < 0 || p >= r || seen[static_cast<size_t>(p)])
-        return ctx.error("perm is not a permutation of 0..", r - 1);
+      if (p < 0 || p >= r || seen[static_cast<size_t>(p)]) return ctx.error("perm is not a permutation of 0..", r - 1);
       seen[static_cast<size_t>(p)] = true;
       perm.push_back(static_cast<int>(p));
     }

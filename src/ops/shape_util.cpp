@@ -75,20 +75,48 @@ void store(void* out, T v) {
 
 void encode_double(DType dtype, double v, void* out) {
   switch (dtype) {
-    case DType::kFloat32: store(out, static_cast<float>(v)); break;
-    case DType::kFloat64: store(out, v); break;
-    case DType::kFloat16: store(out, float_to_half(static_cast<float>(v))); break;
-    case DType::kBFloat16: store(out, float_to_bfloat16(static_cast<float>(v))); break;
-    case DType::kInt8: store(out, saturate_round<int8_t>(v)); break;
-    case DType::kUInt8: store(out, saturate_round<uint8_t>(v)); break;
-    case DType::kInt16: store(out, saturate_round<int16_t>(v)); break;
-    case DType::kUInt16: store(out, saturate_round<uint16_t>(v)); break;
-    case DType::kInt32: store(out, saturate_round<int32_t>(v)); break;
-    case DType::kUInt32: store(out, saturate_round<uint32_t>(v)); break;
-    case DType::kInt64: store(out, saturate_round<int64_t>(v)); break;
-    case DType::kUInt64: store(out, saturate_round<uint64_t>(v)); break;
-    case DType::kBool: store(out, static_cast<uint8_t>(v != 0.0 ? 1 : 0)); break;
-    case DType::kUndefined: case DType::kString: break;
+    case DType::kFloat32:
+      store(out, static_cast<float>(v));
+      break;
+    case DType::kFloat64:
+      store(out, v);
+      break;
+    case DType::kFloat16:
+      store(out, float_to_half(static_cast<float>(v)));
+      break;
+    case DType::kBFloat16:
+      store(out, float_to_bfloat16(static_cast<float>(v)));
+      break;
+    case DType::kInt8:
+      store(out, saturate_round<int8_t>(v));
+      break;
+    case DType::kUInt8:
+      store(out, saturate_round<uint8_t>(v));
+      break;
+    case DType::kInt16:
+      store(out, saturate_round<int16_t>(v));
+      break;
+    case DType::kUInt16:
+      store(out, saturate_round<uint16_t>(v));
+      break;
+    case DType::kInt32:
+      store(out, saturate_round<int32_t>(v));
+      break;
+    case DType::kUInt32:
+      store(out, saturate_round<uint32_t>(v));
+      break;
+    case DType::kInt64:
+      store(out, saturate_round<int64_t>(v));
+      break;
+    case DType::kUInt64:
+      store(out, saturate_round<uint64_t>(v));
+      break;
+    case DType::kBool:
+      store(out, static_cast<uint8_t>(v != 0.0 ? 1 : 0));
+      break;
+    case DType::kUndefined:
+    case DType::kString:
+      break;
   }
 }
 
@@ -141,7 +169,8 @@ void copy_transposed(char* dst, const char* src, int64_t rows, int64_t cols, int
       const int64_t c1 = std::min(cols, c0 + kTile);
       for (int64_t c = c0; c < c1; ++c)
         for (int64_t r = r0; r < r1; ++r)
-          std::memcpy(dst + r * dst_row + c * static_cast<int64_t>(E), src + r * static_cast<int64_t>(E) + c * src_col, E);
+          std::memcpy(dst + r * dst_row + c * static_cast<int64_t>(E), src + r * static_cast<int64_t>(E) + c * src_col,
+                      E);
     }
   }
 }
@@ -156,27 +185,43 @@ void StridedCopy::copy_dim(size_t d, char* dst, const char* src) const {
       shape_[d + 1] >= 8) {
     const int64_t cols = shape_[d + 1], sc = src_bytes_[d + 1];
     switch (elem_) {
-      case 1: copy_transposed<1>(dst, src, n, cols, ds, sc); return;
-      case 2: copy_transposed<2>(dst, src, n, cols, ds, sc); return;
-      case 4: copy_transposed<4>(dst, src, n, cols, ds, sc); return;
-      case 8: copy_transposed<8>(dst, src, n, cols, ds, sc); return;
-      default: break;
+      case 1:
+        copy_transposed<1>(dst, src, n, cols, ds, sc);
+        return;
+      case 2:
+        copy_transposed<2>(dst, src, n, cols, ds, sc);
+        return;
+      case 4:
+        copy_transposed<4>(dst, src, n, cols, ds, sc);
+        return;
+      case 8:
+        copy_transposed<8>(dst, src, n, cols, ds, sc);
+        return;
+      default:
+        break;
     }
   }
   if (d + 1 < shape_.size()) {
     for (int64_t i = 0; i < n; ++i) copy_dim(d + 1, dst + i * ds, src + i * ss);
     return;
   }
-  const int64_t e = static_cast<int64_t>(elem_);
   if (ds == e && ss == e) {
     std::memcpy(dst, src, static_cast<size_t>(n * e));
     return;
   }
   switch (elem_) {
-    case 1: copy_row<1>(dst, src, n, ds, ss); break;
-    case 2: copy_row<2>(dst, src, n, ds, ss); break;
-    case 4: copy_row<4>(dst, src, n, ds, ss); break;
-    case 8: copy_row<8>(dst, src, n, ds, ss); break;
+    case 1:
+      copy_row<1>(dst, src, n, ds, ss);
+      break;
+    case 2:
+      copy_row<2>(dst, src, n, ds, ss);
+      break;
+    case 4:
+      copy_row<4>(dst, src, n, ds, ss);
+      break;
+    case 8:
+      copy_row<8>(dst, src, n, ds, ss);
+      break;
     default:
       for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * ds, src + i * ss, elem_);
   }

@@ -16,16 +16,16 @@
 namespace edgerun::shape_ops {
 
 // Sub-families registered by register_shape_ops (src/ops/shape.cpp).
-void register_view_ops(OpRegistry& r);         // Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout
-void register_constant_ops(OpRegistry& r);     // Shape, Size, Constant, ConstantOfShape, Range, EyeLike
-void register_transpose_ops(OpRegistry& r);    // Transpose, DepthToSpace, SpaceToDepth
-void register_concat_split_ops(OpRegistry& r); // Concat, Split
-void register_slice_ops(OpRegistry& r);        // Slice
-void register_pad_ops(OpRegistry& r);          // Pad
-void register_expand_tile_ops(OpRegistry& r);  // Expand, Tile
-void register_gather_ops(OpRegistry& r);       // Gather, GatherElements, GatherND
-void register_scatter_ops(OpRegistry& r);      // ScatterElements, Scatter, ScatterND
-void register_select_ops(OpRegistry& r);       // OneHot, Trilu, Compress, NonZero
+void register_view_ops(OpRegistry& r);          // Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout
+void register_constant_ops(OpRegistry& r);      // Shape, Size, Constant, ConstantOfShape, Range, EyeLike
+void register_transpose_ops(OpRegistry& r);     // Transpose, DepthToSpace, SpaceToDepth
+void register_concat_split_ops(OpRegistry& r);  // Concat, Split
+void register_slice_ops(OpRegistry& r);         // Slice
+void register_pad_ops(OpRegistry& r);           // Pad
+void register_expand_tile_ops(OpRegistry& r);   // Expand, Tile
+void register_gather_ops(OpRegistry& r);        // Gather, GatherElements, GatherND
+void register_scatter_ops(OpRegistry& r);       // ScatterElements, Scatter, ScatterND
+void register_select_ops(OpRegistry& r);        // OneHot, Trilu, Compress, NonZero
 
 // Product of dims; error if a dim is negative or the product (in elements or bytes of `elem_size`)
 // overflows int64. Every output shape derived from data goes through this before set_output.
@@ -65,7 +65,7 @@ class StridedCopy {
   void copy_dim(size_t d, char* dst, const char* src) const;
   size_t elem_ = 0;
   int64_t numel_ = 0;
-  Shape shape_;                             // unit dims dropped, mergeable neighbours merged
+  Shape shape_;                                 // unit dims dropped, mergeable neighbours merged
   std::vector<int64_t> dst_bytes_, src_bytes_;  // strides in bytes
 };
 

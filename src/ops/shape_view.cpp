@@ -144,7 +144,8 @@ class DropoutKernel : public OpKernel {
     if (ctx.outputs.size() > 1 && ctx.outputs[1]) {
       Tensor& mask = *ctx.outputs[1];
       char* p = static_cast<char*>(mask.raw_data());
-      for (int64_t i = 0; i < mask.numel(); ++i) std::memcpy(p + static_cast<size_t>(i) * one_.size(), one_.data(), one_.size());
+      for (int64_t i = 0; i < mask.numel(); ++i)
+        std::memcpy(p + static_cast<size_t>(i) * one_.size(), one_.data(), one_.size());
     }
     return Status();
   }

@@ -10,7 +10,6 @@
 namespace edgerun::testing {
 namespace {
 
-
 Tensor i64(const std::vector<int64_t>& v) { return int64_tensor({static_cast<int64_t>(v.size())}, v); }
 Tensor f32(const std::vector<float>& v) { return float_tensor({static_cast<int64_t>(v.size())}, v); }
 
@@ -35,10 +34,13 @@ TEST(Resize, NearestHalfPixelUpsample) {
 TEST(Resize, NearestModes) {
   // asymmetric: (a) sizes 3 from 5 -> x_original = x / 0.6 = 0, 1.67, 3.33;
   //             (b) scale 2 from 2 -> x_original = 0, 0.5, 1, 1.5 (ties decide round_prefer_*).
-  struct Case { const char* mode; std::vector<float> a, b; };
-  for (const Case& c : {Case{"round_prefer_floor", {0, 2, 3}, {0, 0, 1, 1}},
-                        Case{"round_prefer_ceil", {0, 2, 3}, {0, 1, 1, 1}}, Case{"floor", {0, 1, 3}, {0, 0, 1, 1}},
-                        Case{"ceil", {0, 2, 4}, {0, 1, 1, 1}}}) {
+  struct Case {
+    const char* mode;
+    std::vector<float> a, b;
+  };
+  for (const Case& c :
+       {Case{"round_prefer_floor", {0, 2, 3}, {0, 0, 1, 1}}, Case{"round_prefer_ceil", {0, 2, 3}, {0, 1, 1, 1}},
+        Case{"floor", {0, 1, 3}, {0, 0, 1, 1}}, Case{"ceil", {0, 2, 4}, {0, 1, 1, 1}}}) {
     OpTest t("Resize", 13);
     t.attr_string("coordinate_transformation_mode", "asymmetric").attr_string("nearest_mode", c.mode);
     expect_values(run_ok(t, {f32({0, 1, 2, 3, 4}), Tensor(), Tensor(), i64({3})})[0], c.a);
@@ -164,7 +166,6 @@ TEST(Resize, Errors) {
   EXPECT_FALSE(roi.run({f32({1, 2}), Tensor(), Tensor(), i64({4})}).ok());
 }
 
-
 // Direct 2-D evaluation (all taps at once, not axis by axis) of half_pixel linear / cubic resizing with
 // edge clamping, as an independent check of the separable passes.
 double keys_cubic(double x, double a) {
@@ -176,7 +177,8 @@ double keys_cubic(double x, double a) {
 
 std::vector<float> direct_resize_2d(const Tensor& x, int64_t oh, int64_t ow, bool cubic) {
   const int64_t h = x.dim(0), w = x.dim(1);
-  const double sy = static_cast<double>(oh) / static_cast<double>(h), sx = static_cast<double>(ow) / static_cast<double>(w);
+  const double sy = static_cast<double>(oh) / static_cast<double>(h),
+               sx = static_cast<double>(ow) / static_cast<double>(w);
   std::vector<float> out;
   for (int64_t i = 0; i < oh; ++i) {
     for (int64_t j = 0; j < ow; ++j) {
@@ -202,7 +204,10 @@ std::vector<float> direct_resize_2d(const Tensor& x, int64_t oh, int64_t ow, boo
 }
 
 TEST(Resize, SeparablePassesMatchDirect2D) {
-  struct Case { Shape in; int64_t oh, ow; };
+  struct Case {
+    Shape in;
+    int64_t oh, ow;
+  };
   for (const Case& c : {Case{{5, 7}, 9, 4}, Case{{3, 3}, 7, 11}, Case{{8, 6}, 3, 5}, Case{{1, 4}, 2, 9}}) {
     Tensor x = random_tensor(c.in, 4);
     for (bool cubic : {false, true}) {

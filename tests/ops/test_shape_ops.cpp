@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -25,7 +26,9 @@ Tensor iota(Shape s) {
   return t;
 }
 
-Tensor i32(Shape s, const std::vector<int32_t>& v) { return Tensor::from_vector<int32_t>(DType::kInt32, std::move(s), v); }
+Tensor i32(Shape s, const std::vector<int32_t>& v) {
+  return Tensor::from_vector<int32_t>(DType::kInt32, std::move(s), v);
+}
 Tensor i64(const std::vector<int64_t>& v) { return int64_tensor({static_cast<int64_t>(v.size())}, v); }
 Tensor i64_scalar(int64_t v) { return int64_tensor({}, {v}); }
 
@@ -84,7 +87,10 @@ TEST(Reshape, Errors) {
 }
 
 TEST(Flatten, AxesIncludingNegativeAndZero) {
-  struct Case { int64_t axis; Shape want; };
+  struct Case {
+    int64_t axis;
+    Shape want;
+  };
   for (const Case& c : {Case{0, {1, 24}}, Case{2, {6, 4}}, Case{-1, {6, 4}}, Case{3, {24, 1}}, Case{-3, {1, 24}}}) {
     OpTest t("Flatten", 13);
     t.attr_int("axis", c.axis);
@@ -284,8 +290,8 @@ TEST(Split, Errors) {
 TEST(Slice, StepsNegativeAxesAndClamping) {
   OpTest t("Slice", 13);
   // x[0:2, ::-2] on [2, 5] with axis -1 and an end past the dim
-  auto out = run_ok(t, {iota({2, 5}), i64({0, std::numeric_limits<int64_t>::max()}), i64({100, std::numeric_limits<int64_t>::min()}),
-                        i64({0, -1}), i64({1, -2})});
+  auto out = run_ok(t, {iota({2, 5}), i64({0, std::numeric_limits<int64_t>::max()}),
+                        i64({100, std::numeric_limits<int64_t>::min()}), i64({0, -1}), i64({1, -2})});
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].shape(), (Shape{2, 3}));
   EXPECT_EQ(vals<float>(out[0]), (std::vector<float>{4, 2, 0, 9, 7, 5}));
@@ -383,8 +389,8 @@ TEST(GatherND, BatchDimsAndSlices) {
 TEST(ScatterElements, ReductionsAndDuplicates) {
   OpTest t("ScatterElements", 18);
   t.attr_int("axis", 1).attr_string("reduction", "add");
-  auto out = run_ok(t, {float_tensor({1, 5}, {1, 2, 3, 4, 5}), int64_tensor({1, 2}, {1, 1}),
-                        float_tensor({1, 2}, {1.1f, 2.1f})});
+  auto out = run_ok(
+      t, {float_tensor({1, 5}, {1, 2, 3, 4, 5}), int64_tensor({1, 2}, {1, 1}), float_tensor({1, 2}, {1.1f, 2.1f})});
   EXPECT_EQ(vals<float>(out[0]), (std::vector<float>{1, 5.2f, 3, 4, 5}));
   OpTest mx("ScatterElements", 18);
   mx.attr_string("reduction", "max");
@@ -552,8 +558,7 @@ TEST(Pad, NegativePadsCropAndAxes) {
   OpTest crop("Pad", 13);
   crop.attr_string("mode", "reflect");
   // Reflect uses the cropped edges: [2, 3] padded by 1 on the left -> [3, 2, 3].
-  EXPECT_EQ(vals<float>(run_ok(crop, {float_tensor({4}, {1, 2, 3, 4}), i64({-1, -1})})[0]),
-            (std::vector<float>{2, 3}));
+  EXPECT_EQ(vals<float>(run_ok(crop, {float_tensor({4}, {1, 2, 3, 4}), i64({-1, -1})})[0]), (std::vector<float>{2, 3}));
   OpTest bad("Pad", 13);
   EXPECT_FALSE(bad.run({iota({2}), i64({-2, -1})}).ok());
   OpTest count("Pad", 13);
@@ -615,6 +620,27 @@ TEST(NonZero, Coordinates) {
   EXPECT_EQ(vals<int64_t>(out[0]), (std::vector<int64_t>{0, 1, 0, 1}));
 }
 
+// ---------------- Shapes from data that overflow are errors, not crashes ----------------
+
+TEST(ShapeOps, OverflowingShapesAreErrors) {
+  const int64_t big = std::numeric_limits<int64_t>::max() / 2;
+  OpTest expand("Expand", 13);
+  EXPECT_FALSE(expand.run({iota({1, 1}), i64({big, 4})}).ok());
+  OpTest tile("Tile", 13);
+  EXPECT_FALSE(tile.run({iota({3}), i64({big})}).ok());
+  OpTest cos("ConstantOfShape", 20);
+  EXPECT_FALSE(cos.run({i64({big, big})}).ok());
+  OpTest pad("Pad", 13);
+  EXPECT_FALSE(pad.run({iota({2}), i64({std::numeric_limits<int64_t>::max(), 1})}).ok());
+  OpTest reshape("Reshape", 14);
+  EXPECT_FALSE(reshape.run({iota({4}), i64({big, big, -1})}).ok());
+  OpTest range("Range", 11);
+  EXPECT_FALSE(range.run({i64_scalar(0), i64_scalar(std::numeric_limits<int64_t>::max()), i64_scalar(1)}).ok());
+  OpTest onehot("OneHot", 11);
+  EXPECT_FALSE(onehot.run({int64_tensor({1}, {0}), i64_scalar(0), float_tensor({2}, {0, 1})}).ok());
+  OpTest resize("Resize", 13);
+  EXPECT_FALSE(resize.run({iota({2}), Tensor(), float_tensor({1}, {1e30f})}).ok());
+}
 
 // ---------------- Randomized checks against naive index loops ----------------
 
@@ -656,6 +682,31 @@ TEST(Transpose, RandomPermutationsMatchNaive) {
       std::vector<int64_t> i(4);
       for (size_t d = 0; d < 4; ++d) i[static_cast<size_t>(perm[d])] = o[d];
       ASSERT_EQ(out[0].data<float>()[flat_index(want_shape, o)], x.data<float>()[flat_index(in, i)]);
+    });
+  }
+}
+
+TEST(Transpose, TiledPathAllElementSizes) {
+  // Tails of at least 8 x 8 take the tiled 2-D transpose; sizes not multiples of the tile size.
+  const Shape in = {2, 37, 45};
+  for (DType dt : {DType::kUInt8, DType::kFloat16, DType::kInt32, DType::kInt64}) {
+    Tensor x = Tensor::empty(dt, in);
+    const size_t e = dtype_size(dt);
+    for (int64_t i = 0; i < x.numel(); ++i)
+      for (size_t b = 0; b < e; ++b)
+        static_cast<uint8_t*>(x.raw_data())[static_cast<size_t>(i) * e + b] = static_cast<uint8_t>(i * 7 + b);
+    OpTest t("Transpose");
+    t.attr_ints("perm", {0, 2, 1});
+    auto out = run_ok(t, {x});
+    ASSERT_EQ(out.size(), 1u);
+    ASSERT_EQ(out[0].shape(), (Shape{2, 45, 37}));
+    for_each_index(out[0].shape(), [&](const std::vector<int64_t>& o) {
+      const int64_t src = flat_index(in, {o[0], o[2], o[1]});
+      const int64_t dst = flat_index(out[0].shape(), o);
+      ASSERT_EQ(std::memcmp(static_cast<const uint8_t*>(out[0].raw_data()) + static_cast<size_t>(dst) * e,
+                            static_cast<const uint8_t*>(x.raw_data()) + static_cast<size_t>(src) * e, e),
+                0)
+          << dtype_name(dt);
     });
   }
 }
@@ -769,8 +820,8 @@ TEST(Pad, RandomMatchesNumpySemantics) {
       for_each_index(want, [&](const std::vector<int64_t>& o) {
         const int64_t a = m0[static_cast<size_t>(o[0])], b = m1[static_cast<size_t>(o[1])];
         const float expect = (a < 0 || b < 0) ? -7.0f : x.data<float>()[a * 4 + b];
-        ASSERT_EQ(out[0].data<float>()[flat_index(want, o)], expect) << mode << " pads " << pads[0] << "," << pads[1]
-                                                                     << "," << pads[2] << "," << pads[3];
+        ASSERT_EQ(out[0].data<float>()[flat_index(want, o)], expect)
+            << mode << " pads " << pads[0] << "," << pads[1] << "," << pads[2] << "," << pads[3];
       });
     }
   }

@@ -482,7 +482,9 @@ TEST(OnnxLoader, ZeroCopyWhenAligned) {
       if (std::memcmp(file->data() + off, w.data(), 16) == 0)
         aligned_in_file = reinterpret_cast<uintptr_t>(file->data() + off) % 4 == 0;
     EXPECT_EQ(in_file, aligned_in_file) << "pad " << pad;
-    if (in_file) EXPECT_EQ(reinterpret_cast<uintptr_t>(p_data) % 4, 0u);
+    if (in_file) {
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(p_data) % 4, 0u);
+    }
     (in_file ? saw_view : saw_copy) = true;
     const Tensor& typed = value((*m)->graph, "T").initializer;
     auto q = static_cast<const uint8_t*>(typed.raw_data());

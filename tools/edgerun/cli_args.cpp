@@ -77,6 +77,23 @@ Expected<Args> parse_args(const CommandSpec& spec, int argc, char** argv, int fi
   return args;
 }
 
+// Greedy word wrap to `width` columns; continuation lines are indented by `indent`.
+static std::string wrap(const std::string& text, size_t width, size_t indent) {
+  std::string out, line;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(' ', pos);
+    std::string word = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    pos = end == std::string::npos ? text.size() : end + 1;
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      out += line + "\n" + std::string(indent, ' ');
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  return out + line;
+}
+
 std::string format_help(const CommandSpec& spec) {
   std::string s = str_cat("usage: edgerun ", spec.name, " ", spec.synopsis, "\n\n", spec.summary, "\n");
   if (!spec.options.empty()) {
@@ -85,7 +102,7 @@ std::string format_help(const CommandSpec& spec) {
       std::string left = "  " + o.name + (o.value_name.empty() ? "" : " " + o.value_name);
       if (left.size() < 28) left.resize(28, ' ');
       else left += "\n" + std::string(28, ' ');
-      s += left + o.help + (o.repeatable ? " (repeatable)" : "") + "\n";
+      s += left + wrap(o.help + (o.repeatable ? " (repeatable)" : ""), 100 - 28, 28) + "\n";
     }
     s += "  -h, --help                show this help\n";
   }

@@ -80,7 +80,8 @@ std::vector<Scored> top_k(const Tensor& out, int64_t k) {
   std::vector<double> v(static_cast<size_t>(n));
   double sum = 0, lo = 0, hi = -INFINITY;
   for (int64_t i = 0; i < n; ++i) {
-    v[static_cast<size_t>(i)] = tensor_element(out, i);
+    double x = tensor_element(out, i);
+    v[static_cast<size_t>(i)] = std::isnan(x) ? -INFINITY : x;  // NaN would break the sort's ordering
     sum += v[static_cast<size_t>(i)];
     lo = std::min(lo, v[static_cast<size_t>(i)]);
     hi = std::max(hi, v[static_cast<size_t>(i)]);
@@ -89,8 +90,8 @@ std::vector<Scored> top_k(const Tensor& out, int64_t k) {
   std::vector<double> score = v;
   if (!probabilities) {
     double z = 0;
-    for (double& s : score) z += (s = std::exp(s - hi));
-    for (double& s : score) s /= z;
+    for (double& s : score) z += (s = std::isfinite(hi) ? std::exp(s - hi) : 0.0);
+    for (double& s : score) s = z > 0 ? s / z : 0.0;
   }
   std::vector<int64_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
