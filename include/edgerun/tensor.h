@@ -41,7 +41,7 @@ std::string shape_str(const Shape& shape);  // "1x3x224x224"; "scalar" for rank 
 class Tensor {
  public:
   Tensor() = default;
-  // Owning, zero-filled, 64-byte aligned.
+  // Owning, zero-filled, 64-byte aligned. Undefined (defined() == false) if memory is exhausted.
   static Tensor empty(DType dtype, Shape shape);
   // Non-owning view; `data` must outlive the tensor (or be kept alive by `keepalive`).
   static Tensor view(DType dtype, Shape shape, void* data, std::shared_ptr<const void> keepalive = nullptr);

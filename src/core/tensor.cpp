@@ -64,6 +64,7 @@ Tensor Tensor::empty(DType dtype, Shape shape) {
   size_t bytes = t.nbytes();
   size_t alloc = (bytes + 63) / 64 * 64 + 64;  // never zero; slack for vector tails
   void* p = std::aligned_alloc(64, alloc);
+  if (!p) return Tensor();  // out of memory: an undefined tensor; callers that size from data check defined()
   std::memset(p, 0, alloc);
   t.storage_ = std::shared_ptr<const void>(p, [](const void* q) { std::free(const_cast<void*>(q)); });
   t.data_ = p;

@@ -1,6 +1,8 @@
 // Ops whose output is the input with a new shape: Reshape, Flatten, Squeeze, Unsqueeze, Identity,
 // and Dropout in inference mode. The planner has no aliasing yet, so each is one memcpy.
 #include <algorithm>
+#include <cstring>
+#include <random>
 
 #include "ops/op_util.h"
 #include "ops/shape_util.h"
@@ -134,8 +136,10 @@ Expected<std::unique_ptr<OpKernel>> prepare_identity(PrepareContext& ctx) {
   return finish_view(ctx, ctx.input_shape(0));
 }
 
-// Inference-mode Dropout: output = input; the optional mask is all ones (bool from opset 10,
-// the input dtype before). Training mode with a non-zero ratio is random and not supported.
+// Dropout. Inference mode: output = input; the optional mask is all ones (bool from opset 10,
+// the input dtype before). Training mode (opset 12+): mask = uniform[0,1) >= ratio, y = x * mask / (1 - ratio).
+// The uniform draws follow NumPy's legacy RandomState(seed) (MT19937 seeded like std::mt19937, 53-bit
+// doubles from two 32-bit words), which is what the ONNX reference uses, so a given `seed` is reproducible.
 class DropoutKernel : public OpKernel {
  public:
   explicit DropoutKernel(std::vector<uint8_t> one) : one_(std::move(one)) {}
@@ -155,8 +159,34 @@ class DropoutKernel : public OpKernel {
   std::vector<uint8_t> one_;  // the bytes of one mask element of value 1
 };
 
+class TrainingDropoutKernel : public OpKernel {
+ public:
+  TrainingDropoutKernel(double ratio, uint32_t seed) : ratio_(ratio), seed_(seed) {}
+  Status run(KernelContext& ctx) override {
+    const Tensor& x = *ctx.inputs[0];
+    Tensor& y = *ctx.outputs[0];
+    Tensor* mask = ctx.outputs.size() > 1 ? ctx.outputs[1] : nullptr;
+    std::mt19937 rng(seed_);
+    const double scale = ratio_ < 1.0 ? 1.0 / (1.0 - ratio_) : 0.0;
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      const uint32_t a = rng() >> 5, b = rng() >> 6;
+      const double u = (a * 67108864.0 + b) / 9007199254740992.0;
+      const bool keep = u >= ratio_;
+      const double v = keep ? read_double(x, i) * static_cast<float>(scale) : 0.0;
+      encode_double(y.dtype(), v, static_cast<char*>(y.raw_data()) + static_cast<size_t>(i) * dtype_size(y.dtype()));
+      if (mask) mask->data<uint8_t>()[i] = keep ? 1 : 0;
+    }
+    return Status();
+  }
+
+ private:
+  double ratio_;
+  uint32_t seed_;
+};
+
 Expected<std::unique_ptr<OpKernel>> prepare_dropout(PrepareContext& ctx) {
   ER_RETURN_IF_ERROR(check_copyable(ctx, ctx.input_dtype(0), "input"));
+  const DType mask_dtype = ctx.opset() >= 10 ? DType::kBool : ctx.input_dtype(0);
   if (ctx.opset() >= 12 && ctx.has_input(2)) {
     ER_ASSIGN_OR_RETURN(const Tensor* mode, ctx.input_value(2));
     if (mode->numel() != 1) return ctx.error("training_mode must be a scalar");
@@ -167,10 +197,19 @@ Expected<std::unique_ptr<OpKernel>> prepare_dropout(PrepareContext& ctx) {
         if (r->numel() != 1) return ctx.error("ratio must be a scalar");
         ratio = read_double(*r, 0);
       }
-      if (ratio != 0.0) return ctx.unsupported_error("training-mode Dropout (random masking) is not supported");
+      if (!(ratio >= 0.0 && ratio <= 1.0)) return ctx.error("ratio must be in [0, 1], got ", ratio);
+      if (ratio != 0.0) {
+        const DType t = ctx.input_dtype(0);
+        if (t != DType::kFloat32 && t != DType::kFloat64 && t != DType::kFloat16 && t != DType::kBFloat16)
+          return ctx.unsupported_error("training-mode Dropout needs a float input, got ", dtype_name(t));
+        uint32_t seed = ctx.node().has_attr("seed") ? static_cast<uint32_t>(ctx.node().attr_int("seed", 0))
+                                                    : std::random_device{}();
+        ctx.set_output(0, t, ctx.input_shape(0));
+        if (ctx.has_output(1)) ctx.set_output(1, mask_dtype, ctx.input_shape(0));
+        return make_kernel<TrainingDropoutKernel>(ratio, seed);
+      }
     }
   }
-  const DType mask_dtype = ctx.opset() >= 10 ? DType::kBool : ctx.input_dtype(0);
   std::vector<uint8_t> one(dtype_size(mask_dtype));
   encode_double(mask_dtype, 1.0, one.data());
   ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));

@@ -66,6 +66,26 @@ size_t place_buffers(std::vector<Buffer>& bufs) {
 
 size_t align64(size_t n) { return (n + 63) / 64 * 64; }
 
+// Sizes come from the model and its inputs: refuse absurd ones instead of failing to allocate.
+constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 34;  // 16 GiB
+
+}  // namespace
+
+Expected<Tensor> allocate_tensor(DType dtype, const Shape& shape, const std::string& what) {
+  uint64_t bytes = dtype_size(dtype);
+  for (int64_t d : shape) {
+    if (d < 0) return invalid_argument(what, ": negative dimension in shape ", shape_str(shape));
+    if (d != 0 && bytes > kMaxTensorBytes / static_cast<uint64_t>(d))
+      return invalid_argument(what, ": tensor of shape ", shape_str(shape), " would need more than 16 GiB");
+    bytes *= static_cast<uint64_t>(d);
+  }
+  Tensor t = Tensor::empty(dtype, shape);
+  if (!t.defined()) return io_error(what, ": out of memory allocating ", bytes, " bytes");
+  return t;
+}
+
+namespace {
+
 }  // namespace
 
 Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vector<Tensor>& inputs,
@@ -157,7 +177,9 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
       for (size_t o = 0; o < node.outputs.size(); ++o) {
         int v = node.outputs[o];
         if (v < 0) continue;
-        plan->values_[static_cast<size_t>(v)] = Tensor::empty(infos[static_cast<size_t>(v)].dtype, infos[static_cast<size_t>(v)].shape);
+        ER_ASSIGN_OR_RETURN(plan->values_[static_cast<size_t>(v)],
+                            allocate_tensor(infos[static_cast<size_t>(v)].dtype, infos[static_cast<size_t>(v)].shape,
+                                     node.describe() + " (constant folding)"));
       }
       Status st = step.kernel->run(step.ctx);
       if (!st.ok()) return st.with_context(node.describe() + " (constant folding)");
@@ -183,7 +205,16 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
     if (step_of_value[v] == SIZE_MAX || infos[v].constant) continue;
     Buffer b;
     b.value = static_cast<int>(v);
-    b.bytes = align64(static_cast<size_t>(shape_numel(infos[v].shape)) * dtype_size(infos[v].dtype));
+    {
+      uint64_t bytes = dtype_size(infos[v].dtype);
+      for (int64_t d : infos[v].shape) {
+        if (d != 0 && bytes > kMaxTensorBytes / static_cast<uint64_t>(d))
+          return invalid_argument("value '", g.values[v].name, "' of shape ", shape_str(infos[v].shape),
+                                  " would need more than 16 GiB");
+        bytes *= static_cast<uint64_t>(d);
+      }
+      b.bytes = align64(static_cast<size_t>(bytes));
+    }
     b.first = b.last = step_of_value[v];
     buf_of_value[v] = static_cast<int>(bufs.size());
     bufs.push_back(b);
@@ -195,7 +226,7 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
   for (int v : g.outputs)
     if (buf_of_value[static_cast<size_t>(v)] >= 0) bufs[static_cast<size_t>(buf_of_value[static_cast<size_t>(v)])].last = plan->steps_.size();
   plan->arena_bytes_ = place_buffers(bufs);
-  Tensor arena = Tensor::empty(DType::kUInt8, {static_cast<int64_t>(plan->arena_bytes_)});
+  ER_ASSIGN_OR_RETURN(Tensor arena, allocate_tensor(DType::kUInt8, {static_cast<int64_t>(plan->arena_bytes_)}, "activation arena"));
   auto keep = std::make_shared<Tensor>(arena);
   for (const Buffer& b : bufs) {
     const ValueInfo& info = infos[static_cast<size_t>(b.value)];

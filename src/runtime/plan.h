@@ -12,6 +12,10 @@
 
 namespace edgerun {
 
+// Allocates a zeroed tensor whose shape came from a model or caller: an error (not a crash) when the
+// size is absurd (> 16 GiB) or memory is exhausted.
+Expected<Tensor> allocate_tensor(DType dtype, const Shape& shape, const std::string& what);
+
 class Plan {
  public:
   // `inputs` holds one tensor per graph input with the shapes to plan for; their values are

@@ -81,7 +81,10 @@ Expected<std::unique_ptr<Session>> Session::create(std::unique_ptr<Model> model,
   }
   if (all_known) {
     std::vector<Tensor> placeholders;
-    for (size_t i = 0; i < shapes.size(); ++i) placeholders.push_back(Tensor::empty(im.inputs[i].dtype, shapes[i]));
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      ER_ASSIGN_OR_RETURN(Tensor t, allocate_tensor(im.inputs[i].dtype, shapes[i], "input '" + im.inputs[i].name + "'"));
+      placeholders.push_back(std::move(t));
+    }
     bool used_values = false;
     auto plan = Plan::build(*im.model, placeholders, &used_values);
     // An op read an input's value (Reshape target, Resize scales...): zeros are no fair test, plan at run.
@@ -104,8 +107,10 @@ Status Session::prepare(const std::vector<Shape>& input_shapes) {
     return invalid_argument("model takes ", im.inputs.size(), " input(s) (", input_names(im.inputs), "), got ",
                             input_shapes.size(), " shapes");
   std::vector<Tensor> placeholders;
-  for (size_t i = 0; i < input_shapes.size(); ++i)
-    placeholders.push_back(Tensor::empty(im.inputs[i].dtype, input_shapes[i]));
+  for (size_t i = 0; i < input_shapes.size(); ++i) {
+    ER_ASSIGN_OR_RETURN(Tensor t, allocate_tensor(im.inputs[i].dtype, input_shapes[i], "input '" + im.inputs[i].name + "'"));
+    placeholders.push_back(std::move(t));
+  }
   ER_ASSIGN_OR_RETURN(im.plan, Plan::build(*im.model, placeholders));
   return Status();
 }

@@ -47,7 +47,8 @@ inline std::string tensor_float_data(const std::string& name, const std::vector<
   return w.take();
 }
 
-// ValueInfoProto with a tensor type. dims: >= 0 fixed, -1 with a name in `params` -> dim_param, -1 without -> empty dim.
+// ValueInfoProto with a tensor type. dims: >= 0 fixed, -1 with a name in `params` -> dim_param,
+// -1 without one -> an empty Dimension.
 inline std::string value_info(const std::string& name, int32_t elem_type, const std::vector<int64_t>& dims,
                               const std::vector<std::string>& params = {}, bool with_shape = true) {
   Writer shape;

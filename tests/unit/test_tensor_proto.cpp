@@ -24,8 +24,6 @@ namespace {
 using testing::bytes_of;
 using wire::Writer;
 
-const uint8_t* u8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
-
 Expected<Tensor> parse(const std::string& s, std::string* name = nullptr) {
   // An exactly sized heap copy so that ASan sees reads past the end.
   std::vector<uint8_t> buf(s.begin(), s.end());
