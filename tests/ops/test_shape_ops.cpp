@@ -145,9 +145,17 @@ TEST(Dropout, InferenceCopiesAndMaskIsTrue) {
   EXPECT_EQ(vals<float>(out[0]), (std::vector<float>{1, 2, 3}));
   EXPECT_EQ(out[1].dtype(), DType::kBool);
   EXPECT_EQ(vals<uint8_t>(out[1]), (std::vector<uint8_t>{1, 1, 1}));
-  OpTest training("Dropout", 13);
   Tensor on = Tensor::from_vector<uint8_t>(DType::kBool, {}, {1});
-  EXPECT_FALSE(training.run({float_tensor({3}, {1, 2, 3}), float_tensor({}, {0.5f}), on}).ok());
+  // Training mode with a seed: NumPy RandomState(0).uniform(size=8) is
+  // [0.5488, 0.7152, 0.6028, 0.5449, 0.4237, 0.6459, 0.4376, 0.8918]; keep where >= 0.5, scale by 2.
+  OpTest training("Dropout", 13);
+  training.attr_int("seed", 0);
+  training.num_outputs = 2;
+  auto tr = run_ok(training, {float_tensor({8}, {1, 1, 1, 1, 1, 1, 1, 1}), float_tensor({}, {0.5f}), on});
+  EXPECT_EQ(vals<float>(tr[0]), (std::vector<float>{2, 2, 2, 2, 0, 2, 0, 2}));
+  EXPECT_EQ(vals<uint8_t>(tr[1]), (std::vector<uint8_t>{1, 1, 1, 1, 0, 1, 0, 1}));
+  OpTest bad_ratio("Dropout", 13);
+  EXPECT_FALSE(bad_ratio.run({float_tensor({3}, {1, 2, 3}), float_tensor({}, {1.5f}), on}).ok());
   OpTest zero_ratio("Dropout", 13);
   EXPECT_TRUE(zero_ratio.run({float_tensor({3}, {1, 2, 3}), float_tensor({}, {0.0f}), on}).ok());
 }
