@@ -39,7 +39,7 @@ const char* image_format_name(ImageFormat format);  // "JPEG", "PNG", "BMP", "un
 
 // Refuses images larger than this before allocating (decompression bombs).
 struct DecodeLimits {
-  int max_dim = 16384;                   // width and height each
+  int max_dim = 16384;                       // width and height each
   int64_t max_pixels = 128LL * 1024 * 1024;  // width * height
 };
 
@@ -64,12 +64,12 @@ struct PreprocessOptions {
   int resize_shorter = 256;  // 0 = resize straight to width x height (no crop)
   int width = 224;           // crop size = model input size
   int height = 224;
-  float scale = 1.0f / 255.0f;           // applied to the 0..255 pixel before mean/std
-  float mean[3] = {0.0f, 0.0f, 0.0f};    // per channel in R, G, B order
+  float scale = 1.0f / 255.0f;         // applied to the 0..255 pixel before mean/std
+  float mean[3] = {0.0f, 0.0f, 0.0f};  // per channel in R, G, B order
   float std[3] = {1.0f, 1.0f, 1.0f};
-  bool bgr = false;                      // channel order of the tensor
+  bool bgr = false;  // channel order of the tensor
   TensorLayout layout = TensorLayout::kNCHW;
-  DType dtype = DType::kFloat32;         // kFloat32, or kUInt8 (raw pixels; scale/mean/std ignored)
+  DType dtype = DType::kFloat32;  // kFloat32, or kUInt8 (raw pixels; scale/mean/std ignored)
 };
 
 // ImageNet (torchvision) preprocessing for a size x size model: shorter side to size/0.875 (256 for 224),

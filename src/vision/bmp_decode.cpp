@@ -73,8 +73,7 @@ Expected<Image> decode_bmp(const uint8_t* data, size_t size, const DecodeLimits&
   bool top_down = height < 0;
   if (top_down) height = -height;
   ER_RETURN_IF_ERROR(check_image_size(width, height, limits));
-  if (compression == kBiRle8 || compression == kBiRle4)
-    return unsupported("RLE-compressed BMP is not supported");
+  if (compression == kBiRle8 || compression == kBiRle4) return unsupported("RLE-compressed BMP is not supported");
   if (compression != kBiRgb && compression != kBiBitfields && compression != kBiAlphaBitfields)
     return unsupported("BMP compression type ", compression, " is not supported");
   if (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32)

@@ -18,10 +18,14 @@ ImageFormat detect_image_format(const uint8_t* data, size_t size) {
 
 const char* image_format_name(ImageFormat format) {
   switch (format) {
-    case ImageFormat::kJpeg: return "JPEG";
-    case ImageFormat::kPng: return "PNG";
-    case ImageFormat::kBmp: return "BMP";
-    case ImageFormat::kUnknown: return "unknown";
+    case ImageFormat::kJpeg:
+      return "JPEG";
+    case ImageFormat::kPng:
+      return "PNG";
+    case ImageFormat::kBmp:
+      return "BMP";
+    case ImageFormat::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -46,10 +50,14 @@ Image make_rgb_image(int width, int height) {
 Expected<Image> decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits) {
   if (size == 0) return invalid_argument("empty file");
   switch (detect_image_format(data, size)) {
-    case ImageFormat::kJpeg: return decode_jpeg(data, size, limits);
-    case ImageFormat::kPng: return decode_png(data, size, limits);
-    case ImageFormat::kBmp: return decode_bmp(data, size, limits);
-    case ImageFormat::kUnknown: break;
+    case ImageFormat::kJpeg:
+      return decode_jpeg(data, size, limits);
+    case ImageFormat::kPng:
+      return decode_png(data, size, limits);
+    case ImageFormat::kBmp:
+      return decode_bmp(data, size, limits);
+    case ImageFormat::kUnknown:
+      break;
   }
   return invalid_argument("not a JPEG, PNG or BMP file");
 }

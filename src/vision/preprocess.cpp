@@ -84,8 +84,8 @@ Image resize_vertical(const Image& src, int out_h) {
 Status check_rgb(const Image& image) {
   if (image.empty() || image.channels != 3 ||
       image.pixels.size() != static_cast<size_t>(image.width) * static_cast<size_t>(image.height) * 3)
-    return invalid_argument("expected a non-empty RGB image, got ", image.width, "x", image.height, "x",
-                            image.channels, " with ", image.pixels.size(), " bytes");
+    return invalid_argument("expected a non-empty RGB image, got ", image.width, "x", image.height, "x", image.channels,
+                            " with ", image.pixels.size(), " bytes");
   return Status();
 }
 
@@ -151,8 +151,8 @@ Expected<Image> center_crop(const Image& image, int width, int height) {
   ER_RETURN_IF_ERROR(check_rgb(image));
   if (width <= 0 || height <= 0) return invalid_argument("invalid crop size ", width, "x", height);
   if (width > image.width || height > image.height)
-    return invalid_argument("crop ", width, "x", height, " is larger than the image (", image.width, "x",
-                            image.height, ")");
+    return invalid_argument("crop ", width, "x", height, " is larger than the image (", image.width, "x", image.height,
+                            ")");
   int x0 = center_crop_offset(image.width, width);
   int y0 = center_crop_offset(image.height, height);
   Image out;

@@ -288,20 +288,20 @@ TEST(Cli, BadInputsAreCleanErrors) {
   expect_clean_error(run_cli({"run", truncated, "--input", input}));
   expect_clean_error(run_cli({"inspect", text}));
   expect_clean_error(run_cli({"run", model, "--input", tmp.file("missing.pb")}));
-  expect_clean_error(run_cli({"run", model, "--input", text}));           // raw file of the wrong size
-  expect_clean_error(run_cli({"run", model}));                            // no input data
+  expect_clean_error(run_cli({"run", model, "--input", text}));                     // raw file of the wrong size
+  expect_clean_error(run_cli({"run", model}));                                      // no input data
   expect_clean_error(run_cli({"run", model, "--input", input, "--input", input}));  // too many inputs
-  expect_clean_error(run_cli({"run", model, "--input", input, "--shape", "Input3=1x1x28"}));      // wrong rank
-  expect_clean_error(run_cli({"run", model, "--input", input, "--shape", "Input3=1x1x28x29"}));   // fixed dim
-  expect_clean_error(run_cli({"run", model, "--input", input, "--shape", "nosuch=1x1x28x28"}));   // unknown input
-  expect_clean_error(run_cli({"run", model, "--input", input, "--shape", "Input3=1xfoo"}));       // not a shape
+  expect_clean_error(run_cli({"run", model, "--input", input, "--shape", "Input3=1x1x28"}));     // wrong rank
+  expect_clean_error(run_cli({"run", model, "--input", input, "--shape", "Input3=1x1x28x29"}));  // fixed dim
+  expect_clean_error(run_cli({"run", model, "--input", input, "--shape", "nosuch=1x1x28x28"}));  // unknown input
+  expect_clean_error(run_cli({"run", model, "--input", input, "--shape", "Input3=1xfoo"}));      // not a shape
   expect_clean_error(run_cli({"run", model, "--random", "--shape", "Input3=100000x100000x100000x100000"}));
   expect_clean_error(run_cli({"run", model, "--input", input, "--frobnicate"}));  // unknown flag
   expect_clean_error(run_cli({"inspect", model, "--json=yes"}));
   expect_clean_error(run_cli({"run", model, "--input", input, "--runs", "abc"}));
-  expect_clean_error(run_cli({"run", model, "--input"}));                 // missing value
-  expect_clean_error(run_cli({"classify", model, text}));                 // not an image (and not an RGB model)
-  expect_clean_error(run_cli({"classify", model}));                       // no image
+  expect_clean_error(run_cli({"run", model, "--input"}));  // missing value
+  expect_clean_error(run_cli({"classify", model, text}));  // not an image (and not an RGB model)
+  expect_clean_error(run_cli({"classify", model}));        // no image
 }
 
 TEST(Cli, ClassifyReportsUndecodableImagesAndGoesOn) {

@@ -163,7 +163,7 @@ Bytes bmp24(const Image& img, bool top_down) {
     for (int x = 0; x < img.width; ++x) {
       const uint8_t* p = img.row(y) + 3 * x;
       r[3 * static_cast<size_t>(x)] = p[2], r[3 * static_cast<size_t>(x) + 1] = p[1],
-                             r[3 * static_cast<size_t>(x) + 2] = p[0];
+            r[3 * static_cast<size_t>(x) + 2] = p[0];
     }
     rows.push_back(r);
   }

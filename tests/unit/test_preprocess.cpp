@@ -253,7 +253,10 @@ TEST(Preprocess, ImagenetShapeAndConstantImage) {
 TEST(Preprocess, MatchesThePilReferenceInputs) {
   const std::string dir = edgerun::testing::model_path("classification/mobilenetv2-12-int8");
   EDGERUN_REQUIRE_DATA(dir);
-  const char* images[6] = {"misc/grace_hopper.bmp", "misc/cat.bmp", "misc/parrot.jpg", "detection/dog.jpg",
+  const char* images[6] = {"misc/grace_hopper.bmp",
+                           "misc/cat.bmp",
+                           "misc/parrot.jpg",
+                           "detection/dog.jpg",
                            "imagenet-samples/n01440764_tench.JPEG",
                            "imagenet-samples/n01629819_European_fire_salamander.JPEG"};
   for (int k = 0; k < 6; ++k) {

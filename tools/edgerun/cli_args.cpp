@@ -100,8 +100,10 @@ std::string format_help(const CommandSpec& spec) {
     s += "\noptions:\n";
     for (const OptionSpec& o : spec.options) {
       std::string left = "  " + o.name + (o.value_name.empty() ? "" : " " + o.value_name);
-      if (left.size() < 28) left.resize(28, ' ');
-      else left += "\n" + std::string(28, ' ');
+      if (left.size() < 28)
+        left.resize(28, ' ');
+      else
+        left += "\n" + std::string(28, ' ');
       s += left + wrap(o.help + (o.repeatable ? " (repeatable)" : ""), 100 - 28, 28) + "\n";
     }
     s += "  -h, --help                show this help\n";
@@ -127,8 +129,7 @@ int report_error(const Status& status) { return report_error(status.to_string())
 
 int report_usage_error(const CommandSpec& spec, const std::string& message) {
   std::fflush(stdout);
-  std::fprintf(stderr, "edgerun: error: %s (see 'edgerun %s --help')\n", one_line(message).c_str(),
-               spec.name.c_str());
+  std::fprintf(stderr, "edgerun: error: %s (see 'edgerun %s --help')\n", one_line(message).c_str(), spec.name.c_str());
   return kExitUsage;
 }
 
@@ -182,7 +183,8 @@ Expected<Shape> parse_dims(const std::string& text) {
     size_t sep = text.find_first_of("x,", pos);
     std::string part = text.substr(pos, sep == std::string::npos ? std::string::npos : sep - pos);
     auto d = parse_int("shape dimension", part, 0, int64_t{1} << 40);
-    if (!d.ok()) return invalid_argument("bad shape '", text, "': ", d.status().message(), " (expected e.g. 1x3x224x224)");
+    if (!d.ok())
+      return invalid_argument("bad shape '", text, "': ", d.status().message(), " (expected e.g. 1x3x224x224)");
     shape.push_back(*d);
     if (sep == std::string::npos) break;
     pos = sep + 1;
@@ -264,20 +266,35 @@ std::string format_value(double v) {
 
 double tensor_element(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
-    case DType::kFloat32: return t.data<float>()[i];
-    case DType::kFloat64: return t.data<double>()[i];
-    case DType::kFloat16: return half_to_float(t.data<uint16_t>()[i]);
-    case DType::kBFloat16: return bfloat16_to_float(t.data<uint16_t>()[i]);
-    case DType::kUInt8: return t.data<uint8_t>()[i];
-    case DType::kInt8: return t.data<int8_t>()[i];
-    case DType::kUInt16: return t.data<uint16_t>()[i];
-    case DType::kInt16: return t.data<int16_t>()[i];
-    case DType::kInt32: return t.data<int32_t>()[i];
-    case DType::kUInt32: return t.data<uint32_t>()[i];
-    case DType::kInt64: return static_cast<double>(t.data<int64_t>()[i]);
-    case DType::kUInt64: return static_cast<double>(t.data<uint64_t>()[i]);
-    case DType::kBool: return t.data<uint8_t>()[i] ? 1.0 : 0.0;
-    case DType::kString: case DType::kUndefined: return 0.0;
+    case DType::kFloat32:
+      return t.data<float>()[i];
+    case DType::kFloat64:
+      return t.data<double>()[i];
+    case DType::kFloat16:
+      return half_to_float(t.data<uint16_t>()[i]);
+    case DType::kBFloat16:
+      return bfloat16_to_float(t.data<uint16_t>()[i]);
+    case DType::kUInt8:
+      return t.data<uint8_t>()[i];
+    case DType::kInt8:
+      return t.data<int8_t>()[i];
+    case DType::kUInt16:
+      return t.data<uint16_t>()[i];
+    case DType::kInt16:
+      return t.data<int16_t>()[i];
+    case DType::kInt32:
+      return t.data<int32_t>()[i];
+    case DType::kUInt32:
+      return t.data<uint32_t>()[i];
+    case DType::kInt64:
+      return static_cast<double>(t.data<int64_t>()[i]);
+    case DType::kUInt64:
+      return static_cast<double>(t.data<uint64_t>()[i]);
+    case DType::kBool:
+      return t.data<uint8_t>()[i] ? 1.0 : 0.0;
+    case DType::kString:
+    case DType::kUndefined:
+      return 0.0;
   }
   return 0.0;
 }

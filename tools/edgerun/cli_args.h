@@ -36,7 +36,7 @@ struct CommandSpec {
   std::string synopsis;  // "MODEL [options]"
   std::string summary;   // one line
   std::vector<OptionSpec> options;
-  std::string details;   // free text after the options (formats, examples)
+  std::string details;  // free text after the options (formats, examples)
 };
 
 // Parsed command line: positionals in order, options in command-line order ("--x=v" and "--x v" both work).
@@ -83,9 +83,9 @@ Status check_tensor_size(const std::string& what, DType dtype, const Shape& shap
 
 // "[N, 3, 224, 224]": fixed dims as numbers, symbolic ones by name, unknown as "?"; "[?]" rank unknown.
 std::string format_spec_shape(const TensorSpec& spec, bool has_shape = true);
-std::string format_bytes(uint64_t bytes);    // "3.49 MiB"
-std::string format_count(uint64_t n);        // "3,487,816"
-std::string format_value(double v);          // compact: "0.1234", "-1.5e-07", "42"
+std::string format_bytes(uint64_t bytes);  // "3.49 MiB"
+std::string format_count(uint64_t n);      // "3,487,816"
+std::string format_value(double v);        // compact: "0.1234", "-1.5e-07", "42"
 
 // Element i of a numeric tensor as double (float16/bfloat16/bool/ints included); 0 for strings.
 double tensor_element(const Tensor& t, int64_t i);

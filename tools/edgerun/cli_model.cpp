@@ -69,8 +69,8 @@ Expected<std::map<std::string, Shape>> parse_shape_options(const std::vector<std
                               format_spec_shape(it->spec), ", the shape given has rank ", shape.size());
     for (size_t d = 0; it->has_shape && d < declared.size(); ++d)
       if (declared[d] >= 0 && declared[d] != shape[d])
-        return invalid_argument("--shape ", text, ": dimension ", d, " of input '", name, "' is fixed to ",
-                                declared[d], " in the model ", format_spec_shape(it->spec));
+        return invalid_argument("--shape ", text, ": dimension ", d, " of input '", name, "' is fixed to ", declared[d],
+                                " in the model ", format_spec_shape(it->spec));
     if (out.count(name)) return invalid_argument("--shape given twice for input '", name, "'");
     out[name] = shape;
   }

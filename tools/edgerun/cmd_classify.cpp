@@ -26,11 +26,13 @@ const CommandSpec kSpec = {
         {"--labels", "FILE", "class names, one per line (line i = class i)"},
         {"--top", "K", "classes to show per image (default 5)"},
         {"--json", "", "one JSON object per image and line instead of text"},
-        {"--preset", "NAME", "imagenet (default): shorter side to size/0.875, center crop, 0..1, ImageNet mean/std, "
-                             "RGB; imagenet-bgr: the same in BGR order; none: 0..1, no mean/std"},
+        {"--preset", "NAME",
+         "imagenet (default): shorter side to size/0.875, center crop, 0..1, ImageNet mean/std, "
+         "RGB; imagenet-bgr: the same in BGR order; none: 0..1, no mean/std"},
         {"--size", "N", "model input size when the model's is not fixed (default 224)"},
-        {"--resize-shorter", "N", "resize the shorter side to N before the center crop (default size/0.875, "
-                                  "256 for 224); 0 = resize straight to size x size, no crop"},
+        {"--resize-shorter", "N",
+         "resize the shorter side to N before the center crop (default size/0.875, "
+         "256 for 224); 0 = resize straight to size x size, no crop"},
         {"--mean", "R,G,B", "per-channel mean, subtracted after scaling to 0..1"},
         {"--std", "R,G,B", "per-channel std, divided after the mean"},
         {"--scale", "S", "factor from 0..255 pixels to the model's range before mean/std (default 1/255)"},
@@ -101,7 +103,8 @@ std::vector<Scored> top_k(const Tensor& out, int64_t k) {
     return va > vb || (va == vb && a < b);
   });
   std::vector<Scored> out_k;
-  for (int64_t i = 0; i < k; ++i) out_k.push_back({order[static_cast<size_t>(i)], score[static_cast<size_t>(order[static_cast<size_t>(i)])]});
+  for (int64_t i = 0; i < k; ++i)
+    out_k.push_back({order[static_cast<size_t>(i)], score[static_cast<size_t>(order[static_cast<size_t>(i)])]});
   return out_k;
 }
 
@@ -165,11 +168,11 @@ int cmd_classify(int argc, char** argv, int first) {
   if (outputs.empty()) return report_error("the model has no outputs");
   const IoSpec& in = inputs[0];
   if (in.has_shape && in.spec.shape.size() != 4)
-    return report_error(str_cat("classify needs a 4-D image input; '", in.spec.name, "' is ",
-                                format_spec_shape(in.spec)));
+    return report_error(
+        str_cat("classify needs a 4-D image input; '", in.spec.name, "' is ", format_spec_shape(in.spec)));
   if (in.spec.dtype != DType::kFloat32 && in.spec.dtype != DType::kUInt8)
-    return report_error(str_cat("classify feeds float32 or uint8 images; input '", in.spec.name, "' is ",
-                                dtype_name(in.spec.dtype)));
+    return report_error(
+        str_cat("classify feeds float32 or uint8 images; input '", in.spec.name, "' is ", dtype_name(in.spec.dtype)));
   pre.dtype = in.spec.dtype;
   Shape declared = in.has_shape ? in.spec.shape : Shape{-1, -1, -1, -1};
   bool nhwc = layout_flag == "nhwc" || (layout_flag.empty() && declared[3] == 3 && declared[1] != 3);
@@ -258,8 +261,8 @@ int cmd_classify(int argc, char** argv, int first) {
       int64_t n = static_cast<int64_t>(labels.size());
       if (n == classes + 1) {
         label_offset = 1;
-        report_note(str_cat("the labels file has ", n, " lines for ", classes,
-                            " classes: treating the first line ('", labels[0], "') as a background class and skipping it"));
+        report_note(str_cat("the labels file has ", n, " lines for ", classes, " classes: treating the first line ('",
+                            labels[0], "') as a background class and skipping it"));
       } else if (n + 1 == classes) {
         label_offset = -1;
         report_note(str_cat("the model has ", classes, " classes and the labels file ", n,

@@ -134,9 +134,10 @@ int cmd_inspect(int argc, char** argv, int first) {
     return kExitOk;
   }
   if (args.positional.size() != 1)
-    return report_usage_error(kSpec, args.positional.empty() ? "missing MODEL" : "expected one MODEL, got " +
-                                                                                    std::to_string(args.positional.size()) +
-                                                                                    " arguments");
+    return report_usage_error(kSpec,
+                              args.positional.empty()
+                                  ? "missing MODEL"
+                                  : "expected one MODEL, got " + std::to_string(args.positional.size()) + " arguments");
   const std::string path = args.positional[0];
   bool json = args.has("--json");
 
@@ -184,8 +185,10 @@ int cmd_inspect(int argc, char** argv, int first) {
         if (stats.steps == 0 && stats.folded_nodes == 0 && s.nodes > 0) {
           // create() leaves planning to run() for some models (integer inputs that may carry shapes): try now.
           Status st = (*session)->prepare(plan_shapes);
-          if (st.ok()) stats = (*session)->stats();
-          else plan_error = st.to_string();
+          if (st.ok())
+            stats = (*session)->stats();
+          else
+            plan_error = st.to_string();
           planned = st.ok();
         } else {
           planned = true;
@@ -232,7 +235,8 @@ int cmd_inspect(int argc, char** argv, int first) {
   std::stable_sort(hist.begin(), hist.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   size_t width = 0;
   for (const auto& [op, n] : hist) width = std::max(width, op.size());
-  for (const auto& [op, n] : hist) std::printf("  %-*s  %lld\n", static_cast<int>(width), op.c_str(), static_cast<long long>(n));
+  for (const auto& [op, n] : hist)
+    std::printf("  %-*s  %lld\n", static_cast<int>(width), op.c_str(), static_cast<long long>(n));
   std::printf("params:       %s (%zu initializers)\n", format_count(s.params).c_str(), s.initializers);
   std::printf("weight bytes: %s (%s)\n", format_count(s.weight_bytes).c_str(), format_bytes(s.weight_bytes).c_str());
   if (s.unsupported.empty()) {

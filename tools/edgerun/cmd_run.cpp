@@ -25,13 +25,17 @@ const CommandSpec kSpec = {
     "Run a model once (or --runs times) on inputs from files or random data; print a summary of each output\n"
     "or write the outputs as ONNX TensorProto files, and print the latency to stderr.",
     {
-        {"--input", "[NAME=]FILE", "input tensor: FILE.pb (TensorProto) or raw bytes (FILE.bin; shape from --shape "
-                                   "or the model; dtype = the input's). Without NAME, inputs go in model order", true},
-        {"--random", "", "fill inputs not given by --input with seeded random data (floats uniform in [0,1), "
-                         "integers in [0,10), bool 0/1)"},
+        {"--input", "[NAME=]FILE",
+         "input tensor: FILE.pb (TensorProto) or raw bytes (FILE.bin; shape from --shape "
+         "or the model; dtype = the input's). Without NAME, inputs go in model order",
+         true},
+        {"--random", "",
+         "fill inputs not given by --input with seeded random data (floats uniform in [0,1), "
+         "integers in [0,10), bool 0/1)"},
         {"--seed", "N", "seed for --random (default 0)"},
         {"--shape", "NAME=DIMS", "shape of an input with dynamic dims or a raw file, e.g. x=1x3x224x224", true},
-        {"--output", "DIR|FILE.pb", "write outputs to DIR/output_0.pb, output_1.pb, ... or, for a single output, FILE.pb"},
+        {"--output", "DIR|FILE.pb",
+         "write outputs to DIR/output_0.pb, output_1.pb, ... or, for a single output, FILE.pb"},
         {"--runs", "N", "timed runs (default 1); the latency summary covers them"},
         {"--warmup", "N", "untimed runs before the timed ones (default 0)"},
         {"--threads", "N", "threads for the session (default 0 = one per physical core)"},
@@ -67,7 +71,8 @@ Expected<std::vector<uint8_t>> read_file(const std::string& path) {
   return bytes;
 }
 
-Expected<Tensor> load_input_file(const IoSpec& in, const std::string& path, const std::map<std::string, Shape>& shapes) {
+Expected<Tensor> load_input_file(const IoSpec& in, const std::string& path,
+                                 const std::map<std::string, Shape>& shapes) {
   auto shape_it = shapes.find(in.spec.name);
   if (ends_with(path, ".pb")) {
     if (!std::filesystem::exists(path)) return not_found("input file '", path, "' does not exist");
@@ -75,8 +80,8 @@ Expected<Tensor> load_input_file(const IoSpec& in, const std::string& path, cons
     auto t = read_tensor_proto_file(path, &name);
     if (!t.ok()) return Status(t.status().code(), "cannot read input '" + path + "': " + t.status().message());
     if (in.spec.dtype != DType::kUndefined && t->dtype() != in.spec.dtype)
-      return invalid_argument("input '", in.spec.name, "' is ", dtype_name(in.spec.dtype), ", but ", path,
-                              " holds ", dtype_name(t->dtype()));
+      return invalid_argument("input '", in.spec.name, "' is ", dtype_name(in.spec.dtype), ", but ", path, " holds ",
+                              dtype_name(t->dtype()));
     if (shape_it != shapes.end() && shape_it->second != t->shape())
       return invalid_argument("--shape ", in.spec.name, "=", shape_str(shape_it->second), " does not match ", path,
                               ", which holds ", shape_str(t->shape()));
@@ -96,11 +101,17 @@ Expected<Tensor> load_input_file(const IoSpec& in, const std::string& path, cons
                             format_spec_shape(in.spec, in.has_shape), "; give it with --shape ", in.spec.name, "=DIMS");
   }
   ER_RETURN_IF_ERROR(check_tensor_size("input '" + in.spec.name + "'", in.spec.dtype, shape));
+  // Compare sizes before reading or allocating anything.
+  size_t need = static_cast<size_t>(shape_numel(shape)) * dtype_size(in.spec.dtype);
+  std::error_code ec;
+  uintmax_t have = std::filesystem::file_size(path, ec);
+  if (ec) return not_found("cannot read input file '", path, "': ", ec.message());
+  if (have != need)
+    return invalid_argument("raw input ", path, " has ", have, " bytes, but input '", in.spec.name, "' as ",
+                            dtype_name(in.spec.dtype), " ", shape_str(shape), " needs ", need);
   ER_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, read_file(path));
+  if (bytes.size() != need) return io_error("input file '", path, "' changed while it was read");
   Tensor t = Tensor::empty(in.spec.dtype, shape);
-  if (bytes.size() != t.nbytes())
-    return invalid_argument("raw input ", path, " has ", bytes.size(), " bytes, but input '", in.spec.name, "' as ",
-                            dtype_name(in.spec.dtype), " ", shape_str(shape), " needs ", t.nbytes());
   if (!bytes.empty()) std::copy(bytes.begin(), bytes.end(), static_cast<uint8_t*>(t.raw_data()));
   return t;
 }
@@ -129,22 +140,47 @@ Expected<Tensor> random_input(const IoSpec& in, const std::map<std::string, Shap
   std::uniform_int_distribution<int> small(0, 9);
   int64_t n = t.numel();
   switch (in.spec.dtype) {
-    case DType::kFloat32: for (int64_t i = 0; i < n; ++i) t.data<float>()[i] = uniform(rng); break;
-    case DType::kFloat64: for (int64_t i = 0; i < n; ++i) t.data<double>()[i] = uniform(rng); break;
-    case DType::kFloat16: for (int64_t i = 0; i < n; ++i) t.data<uint16_t>()[i] = float_to_half(uniform(rng)); break;
+    case DType::kFloat32:
+      for (int64_t i = 0; i < n; ++i) t.data<float>()[i] = uniform(rng);
+      break;
+    case DType::kFloat64:
+      for (int64_t i = 0; i < n; ++i) t.data<double>()[i] = uniform(rng);
+      break;
+    case DType::kFloat16:
+      for (int64_t i = 0; i < n; ++i) t.data<uint16_t>()[i] = float_to_half(uniform(rng));
+      break;
     case DType::kBFloat16:
       for (int64_t i = 0; i < n; ++i) t.data<uint16_t>()[i] = float_to_bfloat16(uniform(rng));
       break;
-    case DType::kBool: for (int64_t i = 0; i < n; ++i) t.data<uint8_t>()[i] = small(rng) & 1; break;
-    case DType::kUInt8: for (int64_t i = 0; i < n; ++i) t.data<uint8_t>()[i] = static_cast<uint8_t>(small(rng)); break;
-    case DType::kInt8: for (int64_t i = 0; i < n; ++i) t.data<int8_t>()[i] = static_cast<int8_t>(small(rng)); break;
-    case DType::kUInt16: for (int64_t i = 0; i < n; ++i) t.data<uint16_t>()[i] = static_cast<uint16_t>(small(rng)); break;
-    case DType::kInt16: for (int64_t i = 0; i < n; ++i) t.data<int16_t>()[i] = static_cast<int16_t>(small(rng)); break;
-    case DType::kInt32: for (int64_t i = 0; i < n; ++i) t.data<int32_t>()[i] = small(rng); break;
-    case DType::kUInt32: for (int64_t i = 0; i < n; ++i) t.data<uint32_t>()[i] = static_cast<uint32_t>(small(rng)); break;
-    case DType::kInt64: for (int64_t i = 0; i < n; ++i) t.data<int64_t>()[i] = small(rng); break;
-    case DType::kUInt64: for (int64_t i = 0; i < n; ++i) t.data<uint64_t>()[i] = static_cast<uint64_t>(small(rng)); break;
-    case DType::kString: case DType::kUndefined:
+    case DType::kBool:
+      for (int64_t i = 0; i < n; ++i) t.data<uint8_t>()[i] = small(rng) & 1;
+      break;
+    case DType::kUInt8:
+      for (int64_t i = 0; i < n; ++i) t.data<uint8_t>()[i] = static_cast<uint8_t>(small(rng));
+      break;
+    case DType::kInt8:
+      for (int64_t i = 0; i < n; ++i) t.data<int8_t>()[i] = static_cast<int8_t>(small(rng));
+      break;
+    case DType::kUInt16:
+      for (int64_t i = 0; i < n; ++i) t.data<uint16_t>()[i] = static_cast<uint16_t>(small(rng));
+      break;
+    case DType::kInt16:
+      for (int64_t i = 0; i < n; ++i) t.data<int16_t>()[i] = static_cast<int16_t>(small(rng));
+      break;
+    case DType::kInt32:
+      for (int64_t i = 0; i < n; ++i) t.data<int32_t>()[i] = small(rng);
+      break;
+    case DType::kUInt32:
+      for (int64_t i = 0; i < n; ++i) t.data<uint32_t>()[i] = static_cast<uint32_t>(small(rng));
+      break;
+    case DType::kInt64:
+      for (int64_t i = 0; i < n; ++i) t.data<int64_t>()[i] = small(rng);
+      break;
+    case DType::kUInt64:
+      for (int64_t i = 0; i < n; ++i) t.data<uint64_t>()[i] = static_cast<uint64_t>(small(rng));
+      break;
+    case DType::kString:
+    case DType::kUndefined:
       return unsupported("--random cannot fill input '", in.spec.name, "' of dtype ", dtype_name(in.spec.dtype));
   }
   return t;
@@ -227,8 +263,8 @@ int cmd_run(int argc, char** argv, int first) {
     return kExitOk;
   }
   if (args.positional.size() != 1)
-    return report_usage_error(kSpec, args.positional.empty() ? "missing MODEL"
-                                                             : "expected one MODEL; give inputs with --input FILE");
+    return report_usage_error(
+        kSpec, args.positional.empty() ? "missing MODEL" : "expected one MODEL; give inputs with --input FILE");
   auto runs = parse_int("--runs", args.get("--runs", "1"), 1, 1000000);
   auto warmup = parse_int("--warmup", args.get("--warmup", "0"), 0, 1000000);
   auto threads = parse_int("--threads", args.get("--threads", "0"), 0, 4096);
@@ -306,11 +342,12 @@ int cmd_run(int argc, char** argv, int first) {
     if (r >= *warmup) times.push_back(ms);
   }
   if (results.size() != outputs.size())
-    return report_error(str_cat("internal error: the model has ", outputs.size(), " outputs, run returned ",
-                                results.size()));
+    return report_error(
+        str_cat("internal error: the model has ", outputs.size(), " outputs, run returned ", results.size()));
 
   if (output.empty()) {
-    for (size_t i = 0; i < results.size(); ++i) print_output(i, outputs[i].spec.name, results[i], static_cast<int>(*show));
+    for (size_t i = 0; i < results.size(); ++i)
+      print_output(i, outputs[i].spec.name, results[i], static_cast<int>(*show));
   } else {
     std::vector<std::string> files;
     if (ends_with(output, ".pb")) {
@@ -335,9 +372,11 @@ int cmd_run(int argc, char** argv, int first) {
   double sum = 0;
   for (double t : times) sum += t;
   std::fflush(stdout);
-  std::fprintf(stderr, "latency: load %.2f ms; first run %.3f ms; %zu run%s: mean %.3f ms, p50 %.3f ms, min %.3f ms, "
-               "max %.3f ms\n", load_ms, first_ms, times.size(), times.size() == 1 ? "" : "s",
-               sum / static_cast<double>(times.size()), sorted[(sorted.size() - 1) / 2], sorted.front(), sorted.back());
+  std::fprintf(stderr,
+               "latency: load %.2f ms; first run %.3f ms; %zu run%s: mean %.3f ms, p50 %.3f ms, min %.3f ms, "
+               "max %.3f ms\n",
+               load_ms, first_ms, times.size(), times.size() == 1 ? "" : "s", sum / static_cast<double>(times.size()),
+               sorted[(sorted.size() - 1) / 2], sorted.front(), sorted.back());
   return kExitOk;
 }
 
