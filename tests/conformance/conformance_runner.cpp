@@ -307,7 +307,20 @@ TestResult run_load_only(const TestCase& t, const std::string& dtype_reason) {
   return {Outcome::kUnsupportedDtype, dtype_reason + "; loader: " + model.status().to_string()};
 }
 
+// Tests whose reference data is wrong in an older ONNX release; the same tests pass on the ONNX 1.22 data.
+// Only applied to Debian's libonnx-testdata (ONNX 1.12), reported as skipped with the reason.
+const char* known_bad_reference(const TestCase& t) {
+  if (t.dir.find("/libonnx-testdata/") == std::string::npos) return nullptr;
+  const std::string name = fs::path(t.dir).filename().string();
+  if (name == "test_cast_FLOAT_to_BFLOAT16")
+    return "ONNX 1.12 reference truncates float -> bfloat16; ONNX rounds to nearest even (fixed in later data)";
+  if (name.rfind("test_castlike_BFLOAT16_to_FLOAT", 0) == 0 || name.rfind("test_castlike_FLOAT_to_BFLOAT16", 0) == 0)
+    return "ONNX 1.12 data feeds 'like' with shape [1] while the model declares 3x4 (fixed in later data)";
+  return nullptr;
+}
+
 TestResult run_test(const TestCase& t, const Options& o) {
+  if (const char* why = known_bad_reference(t)) return {Outcome::kSkipped, why};
   auto model = load_onnx_model(t.dir + "/model.onnx");
   if (!model.ok()) return fail("load: " + model.status().to_string());
   SessionOptions so;
