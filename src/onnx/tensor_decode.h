@@ -3,6 +3,8 @@
 // (a zero-copy view when the caller can keep the bytes alive, otherwise an owning copy).
 #pragma once
 
+#include "core/dtype_names.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -63,8 +65,6 @@ Expected<Tensor> make_tensor(const TensorProtoFields& fields, const TensorSource
 // undefined (0) and string are accepted here; the ONNX types edgerun cannot hold (complex, float8, int4, ...)
 // are kUnsupported, numbers ONNX does not define are kInvalidModel. Both errors give the number.
 Expected<DType> dtype_from_onnx(int32_t data_type, const std::string& what);
-// Name of an ONNX DataType number ("float8e4m3fn"), "" if unknown.
-const char* onnx_type_name(int32_t data_type);
 
 // Checks dims (no negatives) and that numel * element size fits in size_t. `what` names the tensor.
 Expected<size_t> checked_nbytes(const Shape& dims, DType dtype, const std::string& what);

@@ -1,5 +1,7 @@
 #include "ops/ew_common.h"
 
+#include "core/dtype_names.h"
+
 namespace edgerun::ew {
 
 Expected<BroadcastPlan> BroadcastPlan::make(const Shape& out, const std::vector<Shape>& inputs) {
@@ -99,24 +101,8 @@ Expected<Shape> legacy_broadcast_shape(const PrepareContext& ctx, const Shape& a
 }
 
 std::string onnx_dtype_name(int64_t t) {
-  switch (t) {
-    case 14: return "complex64";
-    case 15: return "complex128";
-    case 17: return "float8e4m3fn";
-    case 18: return "float8e4m3fnuz";
-    case 19: return "float8e5m2";
-    case 20: return "float8e5m2fnuz";
-    case 21: return "uint4";
-    case 22: return "int4";
-    case 23: return "float4e2m1";
-    case 24: return "float8e8m0";
-    case 25: return "uint2";
-    case 26: return "int2";
-    default: break;
-  }
-  if (t >= 0 && t <= 16 && dtype_is_valid(static_cast<int32_t>(t))) return dtype_name(static_cast<DType>(t));
-  if (t == 8) return "string";
-  return str_cat("data type ", t);
+  const char* name = onnx_type_name(t);
+  return *name ? std::string(name) : str_cat("data type ", t);
 }
 
 }  // namespace edgerun::ew
