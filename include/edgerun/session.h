@@ -60,6 +60,21 @@ class Session {
   };
   Stats stats() const;
 
+  // Threads the session runs kernels on (the resolved value of SessionOptions::threads).
+  int threads() const;
+
+  // Per-node timing of subsequent run() calls (off by default; costs two clock reads per node).
+  void enable_profiling(bool on);
+  struct NodeProfile {
+    std::string node;     // node name
+    std::string op_type;  // "Conv", "com.edgerun.FusedConv", ...
+    std::string variant;  // kernel implementation that ran
+    double mean_ms = 0.0; // mean wall time per run
+    double flops = 0.0;   // floating-point operations per run (0 if not counted)
+  };
+  // One entry per executed node, in execution order, averaged over the runs since enable_profiling(true).
+  std::vector<NodeProfile> profile() const;
+
  private:
   Session();
   struct Impl;

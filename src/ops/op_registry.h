@@ -36,6 +36,12 @@ class OpKernel {
  public:
   virtual ~OpKernel() = default;
   virtual Status run(KernelContext& ctx) = 0;
+  // Bytes of weights this kernel repacked at prepare and owns (reported by inspect/bench).
+  virtual size_t packed_bytes() const { return 0; }
+  // Which implementation runs, for profiles ("gemm-6x16-avx2", "winograd-f6x6-avx2", "reference").
+  virtual const char* variant() const { return "reference"; }
+  // Floating-point operations of one run (multiply-add = 2), 0 if not counted.
+  virtual double flops() const { return 0.0; }
 };
 
 // Lets an op ask for the value of a non-constant input at prepare (e.g. Reshape's `shape`

@@ -1,6 +1,7 @@
 #include "runtime/plan.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 namespace edgerun {
@@ -89,7 +90,7 @@ namespace {
 }  // namespace
 
 Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vector<Tensor>& inputs,
-                                            bool* used_input_values) {
+                                            bool* used_input_values, ThreadPool* pool) {
   if (used_input_values) *used_input_values = false;
   const Graph& g = model.graph;
   if (inputs.size() != g.inputs.size())
@@ -170,6 +171,7 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
     Step step;
     step.node = static_cast<int>(ni);
     step.kernel = std::move(kernel);
+    step.ctx.pool = pool;
     for (int v : node.inputs) step.ctx.inputs.push_back(v < 0 ? nullptr : &plan->values_[static_cast<size_t>(v)]);
     for (int v : node.outputs) step.ctx.outputs.push_back(v < 0 ? nullptr : &plan->values_[static_cast<size_t>(v)]);
     if (all_const && !node.inputs.empty() && !is_nondeterministic(node)) {
@@ -237,6 +239,19 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
   return plan;
 }
 
+size_t Plan::packed_weight_bytes() const {
+  size_t total = 0;
+  for (const Step& s : steps_) total += s.kernel->packed_bytes();
+  return total;
+}
+
+void Plan::enable_profiling(bool on) {
+  profiling_ = on;
+  profile_.clear();
+  if (!on) return;
+  for (const Step& s : steps_) profile_.push_back(StepProfile{s.node, s.kernel.get(), 0.0, 0});
+}
+
 bool Plan::input_values_match(const std::vector<Tensor>& inputs) const {
   for (const auto& [k, t] : value_inputs_) {
     const Tensor& in = inputs[static_cast<size_t>(k)];
@@ -253,9 +268,21 @@ Status Plan::run(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs
     values_[static_cast<size_t>(g.inputs[k])] =
         Tensor::view(in.dtype(), in.shape(), const_cast<void*>(in.raw_data()));
   }
-  for (Step& s : steps_) {
-    Status st = s.kernel->run(s.ctx);
-    if (!st.ok()) return st.with_context(g.nodes[static_cast<size_t>(s.node)].describe());
+  if (profiling_) {
+    for (size_t i = 0; i < steps_.size(); ++i) {
+      Step& s = steps_[i];
+      auto t0 = std::chrono::steady_clock::now();
+      Status st = s.kernel->run(s.ctx);
+      auto t1 = std::chrono::steady_clock::now();
+      if (!st.ok()) return st.with_context(g.nodes[static_cast<size_t>(s.node)].describe());
+      profile_[i].total_ms += std::chrono::duration<double, std::milli>(t1 - t0).count();
+      profile_[i].runs += 1;
+    }
+  } else {
+    for (Step& s : steps_) {
+      Status st = s.kernel->run(s.ctx);
+      if (!st.ok()) return st.with_context(g.nodes[static_cast<size_t>(s.node)].describe());
+    }
   }
   outputs->clear();
   for (int v : g.outputs) outputs->push_back(values_[static_cast<size_t>(v)].clone());

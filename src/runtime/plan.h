@@ -11,6 +11,10 @@
 #include "ops/op_registry.h"
 
 namespace edgerun {
+class ThreadPool;
+}
+
+namespace edgerun {
 
 // Allocates a zeroed tensor whose shape came from a model or caller: an error (not a crash) when the
 // size is absurd (> 16 GiB) or memory is exhausted.
@@ -22,8 +26,9 @@ class Plan {
   // read only by ops that need them for shapes (see depends_on_input_values()).
   // `used_input_values` (optional) is set when some op read a graph input's value, also on failure: the caller
   // can then tell an error caused by placeholder input values from a real one.
+  // `pool` (may be nullptr: single thread) is handed to every kernel at run time.
   static Expected<std::unique_ptr<Plan>> build(const Model& model, const std::vector<Tensor>& inputs,
-                                               bool* used_input_values = nullptr);
+                                               bool* used_input_values = nullptr, ThreadPool* pool = nullptr);
 
   Status run(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs);
 
@@ -33,6 +38,17 @@ class Plan {
   bool input_values_match(const std::vector<Tensor>& inputs) const;
 
   size_t arena_bytes() const { return arena_bytes_; }
+  size_t packed_weight_bytes() const;
+
+  // Per-step timing: when enabled, run() records the wall time of every step.
+  struct StepProfile {
+    int node = -1;               // index into model.graph.nodes
+    const OpKernel* kernel = nullptr;
+    double total_ms = 0.0;       // summed over the runs since enable_profiling()
+    int64_t runs = 0;
+  };
+  void enable_profiling(bool on);
+  const std::vector<StepProfile>& profile() const { return profile_; }
   size_t num_steps() const { return steps_.size(); }
   size_t num_folded() const { return folded_; }
 
@@ -49,6 +65,8 @@ class Plan {
   std::vector<std::pair<int, Tensor>> value_inputs_;  // (graph input index, value used)
   size_t arena_bytes_ = 0;
   size_t folded_ = 0;
+  bool profiling_ = false;
+  std::vector<StepProfile> profile_;
 };
 
 }  // namespace edgerun

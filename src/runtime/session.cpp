@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/thread_pool.h"
 #include "graph/ir.h"
 #include "onnx/onnx_loader.h"
 #include "ops/op_registry.h"
@@ -13,7 +14,15 @@ struct Session::Impl {
   std::unique_ptr<Model> model;
   SessionOptions options;
   std::vector<TensorSpec> inputs, outputs;
+  std::unique_ptr<ThreadPool> pool;
   std::unique_ptr<Plan> plan;
+  bool profiling = false;
+
+  Expected<std::unique_ptr<Plan>> build(const std::vector<Tensor>& inputs, bool* used_values = nullptr) {
+    auto p = Plan::build(*model, inputs, used_values, pool.get());
+    if (p.ok() && profiling) (*p)->enable_profiling(true);
+    return p;
+  }
 };
 
 Session::Session() : impl_(new Impl()) {}
@@ -49,6 +58,7 @@ Expected<std::unique_ptr<Session>> Session::create(std::unique_ptr<Model> model,
   Impl& im = *s->impl_;
   im.model = std::move(model);
   im.options = options;
+  im.pool = std::make_unique<ThreadPool>(options.threads);
   const Graph& g = im.model->graph;
   for (int v : g.inputs) im.inputs.push_back(spec_of(g.values[static_cast<size_t>(v)]));
   for (int v : g.outputs) im.outputs.push_back(spec_of(g.values[static_cast<size_t>(v)]));
@@ -86,7 +96,7 @@ Expected<std::unique_ptr<Session>> Session::create(std::unique_ptr<Model> model,
       placeholders.push_back(std::move(t));
     }
     bool used_values = false;
-    auto plan = Plan::build(*im.model, placeholders, &used_values);
+    auto plan = im.build(placeholders, &used_values);
     // An op read an input's value (Reshape target, Resize scales...): zeros are no fair test, plan at run.
     if (plan.ok()) {
       im.plan = std::move(plan).value();
@@ -111,7 +121,7 @@ Status Session::prepare(const std::vector<Shape>& input_shapes) {
     ER_ASSIGN_OR_RETURN(Tensor t, allocate_tensor(im.inputs[i].dtype, input_shapes[i], "input '" + im.inputs[i].name + "'"));
     placeholders.push_back(std::move(t));
   }
-  ER_ASSIGN_OR_RETURN(im.plan, Plan::build(*im.model, placeholders));
+  ER_ASSIGN_OR_RETURN(im.plan, im.build(placeholders));
   return Status();
 }
 
@@ -142,7 +152,7 @@ Status Session::run(const std::vector<Tensor>& inputs, std::vector<Tensor>* outp
   if (!im.plan || im.plan->input_shapes() != shapes ||
       (im.plan->depends_on_input_values() && !im.plan->input_values_match(inputs))) {
     im.plan.reset();
-    ER_ASSIGN_OR_RETURN(im.plan, Plan::build(*im.model, inputs));
+    ER_ASSIGN_OR_RETURN(im.plan, im.build(inputs));
   }
   return im.plan->run(inputs, outputs);
 }
@@ -164,8 +174,32 @@ Session::Stats Session::stats() const {
     st.arena_bytes = impl_->plan->arena_bytes();
     st.steps = impl_->plan->num_steps();
     st.folded_nodes = impl_->plan->num_folded();
+    st.packed_weight_bytes = impl_->plan->packed_weight_bytes();
   }
   return st;
+}
+
+int Session::threads() const { return impl_->pool->size(); }
+
+void Session::enable_profiling(bool on) {
+  impl_->profiling = on;
+  if (impl_->plan) impl_->plan->enable_profiling(on);
+}
+
+std::vector<Session::NodeProfile> Session::profile() const {
+  std::vector<NodeProfile> out;
+  if (!impl_->plan) return out;
+  for (const Plan::StepProfile& p : impl_->plan->profile()) {
+    const Node& n = impl_->model->graph.nodes[static_cast<size_t>(p.node)];
+    NodeProfile np;
+    np.node = n.name;
+    np.op_type = n.domain.empty() ? n.op_type : n.domain + "." + n.op_type;
+    np.variant = p.kernel->variant();
+    np.mean_ms = p.runs > 0 ? p.total_ms / static_cast<double>(p.runs) : 0.0;
+    np.flops = p.kernel->flops();
+    out.push_back(std::move(np));
+  }
+  return out;
 }
 
 }  // namespace edgerun

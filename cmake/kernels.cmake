@@ -1,0 +1,37 @@
+# ISA-specific kernel translation units: src/kernels/<family>/<name>-<isa>.cpp.
+# Each gets its own flags; the rest of the library stays baseline (x86-64 / armv8-a) and picks a
+# variant at prepare from the CPU features, so one binary runs on any CPU of the architecture.
+#   *-avx2.cpp    x86-64 only: -mavx2 -mfma -mf16c
+#   *-avx512.cpp  x86-64 only: -mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma
+#   *-neon.cpp    arm64 only (NEON is baseline there; dotprod/fp16 variants add their own flags)
+set(EDGERUN_ARCH_X86 OFF)
+set(EDGERUN_ARCH_ARM64 OFF)
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64")
+  set(EDGERUN_ARCH_X86 ON)
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "aarch64|arm64")
+  set(EDGERUN_ARCH_ARM64 ON)
+endif()
+
+function(edgerun_kernel_sources var)
+  set(kept)
+  foreach(src ${${var}})
+    if(src MATCHES "-avx2\\.cpp$")
+      if(EDGERUN_ARCH_X86)
+        set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma;-mf16c")
+        list(APPEND kept ${src})
+      endif()
+    elseif(src MATCHES "-avx512\\.cpp$")
+      if(EDGERUN_ARCH_X86)
+        set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512vl;-mavx512bw;-mavx512dq;-mfma;-mf16c")
+        list(APPEND kept ${src})
+      endif()
+    elseif(src MATCHES "-neon[a-z0-9]*\\.cpp$")
+      if(EDGERUN_ARCH_ARM64)
+        list(APPEND kept ${src})
+      endif()
+    else()
+      list(APPEND kept ${src})
+    endif()
+  endforeach()
+  set(${var} ${kept} PARENT_SCOPE)
+endfunction()

@@ -1,0 +1,65 @@
+#include "core/cpu_features.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
+
+namespace edgerun {
+namespace {
+
+CpuFeatures detect() {
+  CpuFeatures f;
+  const char* isa = std::getenv("EDGERUN_ISA");
+  if (isa && std::strcmp(isa, "scalar") == 0) return f;
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  f.avx2 = __builtin_cpu_supports("avx2");
+  f.fma = __builtin_cpu_supports("fma");
+  f.avx512f = __builtin_cpu_supports("avx512f");
+  unsigned eax, ebx, ecx, edx;
+  __asm__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(1), "c"(0));
+  f.f16c = (ecx >> 29) & 1;
+#elif defined(__aarch64__)
+  f.neon = true;
+#if defined(__linux__)
+  unsigned long hw = getauxval(AT_HWCAP);
+#ifdef HWCAP_ASIMDHP
+  f.fp16 = (hw & HWCAP_ASIMDHP) != 0;
+#endif
+#ifdef HWCAP_ASIMDDP
+  f.dotprod = (hw & HWCAP_ASIMDDP) != 0;
+#endif
+#endif
+#endif
+  return f;
+}
+
+}  // namespace
+
+std::string CpuFeatures::describe() const {
+  std::string s;
+  auto add = [&](bool on, const char* name) {
+    if (!on) return;
+    if (!s.empty()) s += ' ';
+    s += name;
+  };
+  add(avx2, "avx2");
+  add(fma, "fma");
+  add(f16c, "f16c");
+  add(avx512f, "avx512f");
+  add(neon, "neon");
+  add(fp16, "fp16");
+  add(dotprod, "dotprod");
+  return s.empty() ? "scalar" : s;
+}
+
+const CpuFeatures& cpu_features() {
+  static const CpuFeatures f = detect();
+  return f;
+}
+
+}  // namespace edgerun

@@ -1,0 +1,17 @@
+// CPU features detected once at start-up; kernels are chosen from them at prepare.
+#pragma once
+
+#include <string>
+
+namespace edgerun {
+
+struct CpuFeatures {
+  bool avx2 = false, fma = false, f16c = false, avx512f = false;  // x86-64
+  bool neon = false, fp16 = false, dotprod = false;                 // arm64
+  std::string describe() const;  // "avx2 fma f16c"
+};
+
+// The running CPU's features; EDGERUN_ISA=scalar in the environment hides all of them (tests, benchmarks).
+const CpuFeatures& cpu_features();
+
+}  // namespace edgerun

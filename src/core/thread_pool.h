@@ -1,0 +1,59 @@
+// The session's thread pool: parallel_for with a static partition (thread t always gets the same
+// chunk for the same n, so results are deterministic for any thread count), workers spin briefly
+// and then sleep on a condition variable. The calling thread is worker 0.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+namespace edgerun {
+
+class ThreadPool {
+ public:
+  // threads <= 0: one per physical core (see default_thread_count()).
+  explicit ThreadPool(int threads = 0, bool pin_threads = false);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return size_; }
+
+  // Splits [0, n) into size() contiguous chunks (the first n % size() one longer) and calls
+  // fn(begin, end, thread) once per non-empty chunk. Returns when all chunks are done. Called from
+  // inside a running parallel_for (nested), runs the whole range on the calling thread.
+  template <class F>
+  void parallel_for(int64_t n, F&& fn) {
+    using Fn = std::remove_reference_t<F>;
+    run(n, [](void* ctx, int64_t b, int64_t e, int t) { (*static_cast<Fn*>(ctx))(b, e, t); },
+        const_cast<void*>(static_cast<const void*>(&fn)));
+  }
+
+  // Static chunk of [0, n) for thread t of `threads`.
+  static void chunk(int64_t n, int threads, int t, int64_t* begin, int64_t* end);
+
+ private:
+  using TaskFn = void (*)(void* ctx, int64_t begin, int64_t end, int thread);
+  void run(int64_t n, TaskFn fn, void* ctx);
+  void worker_loop(int index);
+
+  int size_ = 1;
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
+  TaskFn fn_ = nullptr;
+  void* ctx_ = nullptr;
+  int64_t n_ = 0;
+};
+
+// Physical cores available to this process (sched affinity, SMT siblings counted once), >= 1.
+int default_thread_count();
+
+}  // namespace edgerun

@@ -1,0 +1,56 @@
+// f32 GEMM with packed operands: C[M,N] = A[M,K] * B[K,N], then the epilogue (bias, residual, activation).
+//
+// Constant weights are packed once at prepare into the micro-kernel's panel layout:
+//  - PackedLhs: the weight is the left operand (NCHW conv: W[Cout, Cin*KH*KW] times im2col/activations),
+//  - PackedRhs: the weight is the right operand (MatMul/Gemm: X[M,K] times W[K,N], or W^T stored [N,K]).
+// The other operand is packed per call into per-thread scratch. `pool` may be nullptr (single thread).
+// Results are identical for any thread count (the partition never splits a K reduction).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "kernels/epilogue.h"
+
+namespace edgerun::kernels {
+
+struct GemmUkernel;  // one entry of the f32-gemm kernel table (f32-gemm.h)
+
+// The micro-kernel that pack/gemm use when none is named: the best one the CPU supports.
+const GemmUkernel* default_gemm_ukernel();
+
+struct PackedLhs {
+  const GemmUkernel* uk = nullptr;
+  int64_t m = 0, k = 0;
+  std::vector<float> data;  // layout owned by the micro-kernel family
+  size_t bytes() const { return data.size() * sizeof(float); }
+};
+
+struct PackedRhs {
+  const GemmUkernel* uk = nullptr;
+  int64_t k = 0, n = 0;
+  std::vector<float> data;
+  size_t bytes() const { return data.size() * sizeof(float); }
+};
+
+// a: [m, k] row-major with leading dimension lda.
+PackedLhs pack_lhs(const float* a, int64_t m, int64_t k, int64_t lda, const GemmUkernel* uk = nullptr);
+// b: [k, n] with leading dimension ldb, or, when `transposed`, b holds B^T as [n, k] with leading dimension ldb.
+PackedRhs pack_rhs(const float* b, int64_t k, int64_t n, int64_t ldb, bool transposed,
+                   const GemmUkernel* uk = nullptr);
+
+// C = packed A * B (b: [a.k, n], leading dimension ldb), then epilogue.
+void gemm_packed_lhs(const PackedLhs& a, const float* b, int64_t n, int64_t ldb, float* c, int64_t ldc,
+                     const Epilogue& ep, ThreadPool* pool);
+// C = A * packed B (a: [m, b.k], leading dimension lda), then epilogue.
+void gemm_packed_rhs(const float* a, int64_t m, int64_t lda, const PackedRhs& b, float* c, int64_t ldc,
+                     const Epilogue& ep, ThreadPool* pool);
+// Neither operand constant (attention's batched MatMul): A [m,k] (or A^T stored [k,m] when trans_a),
+// B [k,n] (or B^T stored [n,k] when trans_b).
+void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, bool trans_a, const float* b, int64_t ldb,
+          bool trans_b, float* c, int64_t ldc, const Epilogue& ep, ThreadPool* pool,
+          const GemmUkernel* uk = nullptr);
+
+}  // namespace edgerun::kernels

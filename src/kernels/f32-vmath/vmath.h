@@ -1,0 +1,20 @@
+// Vectorized float math for epilogues and element-wise ops: exp, sigmoid, tanh, erf-GELU, and the
+// fused activations of kernels/epilogue.h over arrays. Each has -scalar and -avx2 variants chosen once
+// from the CPU features; all stay within a few ulp of the libm-based reference (activation_ref).
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/epilogue.h"
+
+namespace edgerun::kernels {
+
+// y[i] = act(x[i]); y may equal x.
+void activation_f32(const Activation& act, const float* x, float* y, int64_t n);
+
+void exp_f32(const float* x, float* y, int64_t n);
+void sigmoid_f32(const float* x, float* y, int64_t n);
+void tanh_f32(const float* x, float* y, int64_t n);
+void erf_f32(const float* x, float* y, int64_t n);
+
+}  // namespace edgerun::kernels
