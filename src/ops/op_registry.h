@@ -58,6 +58,9 @@ class PrepareContext {
                  InputValueResolver* resolver);
 
   const Node& node() const { return node_; }
+  // Session backend "reference": ops must choose their plain reference kernels (the test oracle).
+  bool reference_kernels() const { return reference_kernels_; }
+  void set_reference_kernels(bool on) { reference_kernels_ = on; }
   int64_t opset() const { return opset_; }
 
   int num_inputs() const { return static_cast<int>(inputs_.size()); }
@@ -98,6 +101,7 @@ class PrepareContext {
   std::vector<ValueInfo> inputs_;
   InputValueResolver* resolver_;
   std::vector<OutputInfo> outputs_;
+  bool reference_kernels_ = false;
 };
 
 using PrepareFn = Expected<std::unique_ptr<OpKernel>> (*)(PrepareContext& ctx);

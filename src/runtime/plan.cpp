@@ -90,7 +90,8 @@ namespace {
 }  // namespace
 
 Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vector<Tensor>& inputs,
-                                            bool* used_input_values, ThreadPool* pool) {
+                                            bool* used_input_values, ThreadPool* pool,
+                                            bool reference_kernels) {
   if (used_input_values) *used_input_values = false;
   const Graph& g = model.graph;
   if (inputs.size() != g.inputs.size())
@@ -143,6 +144,7 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
       return unsupported(node.describe(), ": op is not supported by edgerun");
     }
     PrepareContext ctx(node, opset, std::move(in_infos), &resolver);
+    ctx.set_reference_kernels(reference_kernels);
     auto prepared = schema->prepare(ctx);
     if (used_input_values && !resolver.used.empty()) *used_input_values = true;
     if (!prepared.ok()) return prepared.status();

@@ -27,8 +27,10 @@ class Plan {
   // `used_input_values` (optional) is set when some op read a graph input's value, also on failure: the caller
   // can then tell an error caused by placeholder input values from a real one.
   // `pool` (may be nullptr: single thread) is handed to every kernel at run time.
+  // `reference_kernels`: every op uses its plain reference kernel (backend "reference").
   static Expected<std::unique_ptr<Plan>> build(const Model& model, const std::vector<Tensor>& inputs,
-                                               bool* used_input_values = nullptr, ThreadPool* pool = nullptr);
+                                               bool* used_input_values = nullptr, ThreadPool* pool = nullptr,
+                                               bool reference_kernels = false);
 
   Status run(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs);
 

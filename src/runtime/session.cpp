@@ -19,7 +19,7 @@ struct Session::Impl {
   bool profiling = false;
 
   Expected<std::unique_ptr<Plan>> build(const std::vector<Tensor>& inputs, bool* used_values = nullptr) {
-    auto p = Plan::build(*model, inputs, used_values, pool.get());
+    auto p = Plan::build(*model, inputs, used_values, pool.get(), options.backend == "reference");
     if (p.ok() && profiling) (*p)->enable_profiling(true);
     return p;
   }
@@ -58,6 +58,8 @@ Expected<std::unique_ptr<Session>> Session::create(std::unique_ptr<Model> model,
   Impl& im = *s->impl_;
   im.model = std::move(model);
   im.options = options;
+  if (options.backend != "cpu" && options.backend != "reference")
+    return invalid_argument("unknown backend '", options.backend, "' (available: cpu, reference)");
   im.pool = std::make_unique<ThreadPool>(options.threads);
   const Graph& g = im.model->graph;
   for (int v : g.inputs) im.inputs.push_back(spec_of(g.values[static_cast<size_t>(v)]));
