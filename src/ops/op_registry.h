@@ -38,6 +38,9 @@ class OpKernel {
   virtual Status run(KernelContext& ctx) = 0;
   // Bytes of weights this kernel repacked at prepare and owns (reported by inspect/bench).
   virtual size_t packed_bytes() const { return 0; }
+  // Input indices whose constant data this kernel copied (packed) at prepare and never reads at run time:
+  // the planner may release those source pages (madvise) to keep peak RSS at one copy of the weights.
+  virtual std::vector<int> packed_inputs() const { return {}; }
   // Which implementation runs, for profiles ("gemm-6x16-avx2", "winograd-f6x6-avx2", "reference").
   virtual const char* variant() const { return "reference"; }
   // Floating-point operations of one run (multiply-add = 2), 0 if not counted.
