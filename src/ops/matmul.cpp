@@ -1,7 +1,14 @@
 // MatMul (numpy semantics: 1-D operands, batch broadcasting) and Gemm (transA/transB, alpha, beta,
-// optional unidirectionally broadcast C), reference kernels on top of nn::gemm_f32.
+// optional unidirectionally broadcast C), plus the fused com.edgerun FusedMatMul / FusedGemm (ops/fused.h).
+// float32 runs on the packed f32-gemm kernels (constant B packed once at prepare, bias and activation in
+// the GEMM epilogue); the reference kernels on top of nn::gemm_f32 serve the reference backend, the other
+// float dtypes and the Gemm C shapes the epilogue cannot express.
 #include <algorithm>
 
+#include "kernels/epilogue.h"
+#include "kernels/f32-gemm/f32-gemm.h"
+#include "kernels/f32-gemm/gemm.h"
+#include "ops/fused.h"
 #include "ops/nn_util.h"
 #include "ops/op_registry.h"
 #include "ops/op_util.h"
@@ -26,26 +33,87 @@ Status check_same_float_dtypes(const PrepareContext& ctx, int count) {
 class MatMulKernel : public OpKernel {
  public:
   // a_offsets / b_offsets: element offset of each output batch's A and B matrices.
-  MatMulKernel(int64_t m, int64_t n, int64_t k, std::vector<int64_t> a_offsets, std::vector<int64_t> b_offsets)
-      : m_(m), n_(n), k_(k), a_off_(std::move(a_offsets)), b_off_(std::move(b_offsets)) {}
+  // FusedMatMul: `has_bias` (input 2, [N]) and `act` applied after each product.
+  MatMulKernel(int64_t m, int64_t n, int64_t k, std::vector<int64_t> a_offsets, std::vector<int64_t> b_offsets,
+               bool has_bias, kernels::Activation act)
+      : m_(m), n_(n), k_(k), a_off_(std::move(a_offsets)), b_off_(std::move(b_offsets)), has_bias_(has_bias), act_(act) {}
 
   Status run(KernelContext& ctx) override {
     const float* a = ctx.inputs[0]->data<float>();
     const float* b = ctx.inputs[1]->data<float>();
     float* y = ctx.outputs[0]->data<float>();
-    for (size_t i = 0; i < a_off_.size(); ++i)
-      nn::gemm_f32(m_, n_, k_, a + a_off_[i], k_, b + b_off_[i], n_, y + static_cast<int64_t>(i) * m_ * n_, n_, false);
+    kernels::Epilogue ep;
+    ep.bias = has_bias_ ? ctx.inputs[2]->data<float>() : nullptr;
+    ep.bias_per_column = true;
+    ep.act = act_;
+    const bool fused = has_bias_ || act_.kind != kernels::Act::kNone;
+    for (size_t i = 0; i < a_off_.size(); ++i) {
+      float* yi = y + static_cast<int64_t>(i) * m_ * n_;
+      nn::gemm_f32(m_, n_, k_, a + a_off_[i], k_, b + b_off_[i], n_, yi, n_, false);
+      if (fused) kernels::apply_epilogue_ref(ep, yi, n_, 0, m_, 0, n_);
+    }
     return Status();
   }
 
  private:
   int64_t m_, n_, k_;
   std::vector<int64_t> a_off_, b_off_;
+  bool has_bias_;
+  kernels::Activation act_;
 };
 
-Expected<std::unique_ptr<OpKernel>> prepare_matmul(PrepareContext& ctx) {
-  if (ctx.num_inputs() != 2 || !ctx.has_input(0) || !ctx.has_input(1)) return ctx.error("needs inputs A and B");
-  ER_RETURN_IF_ERROR(check_same_float_dtypes(ctx, 2));
+// float32 MatMul on the f32-gemm kernels. With a constant B shared by all batches, B is packed once and
+// the batches of A (contiguous) form one tall GEMM; otherwise each batch runs gemm() (attention).
+class MatMulF32Kernel : public OpKernel {
+ public:
+  MatMulF32Kernel(int64_t m, int64_t n, int64_t k, std::vector<int64_t> a_offsets, std::vector<int64_t> b_offsets,
+                  bool has_bias, kernels::Activation act, kernels::PackedRhs packed_b)
+      : m_(m), n_(n), k_(k), a_off_(std::move(a_offsets)), b_off_(std::move(b_offsets)), has_bias_(has_bias),
+        act_(act), packed_b_(std::move(packed_b)) {}
+
+  Status run(KernelContext& ctx) override {
+    const float* a = ctx.inputs[0]->data<float>();
+    float* y = ctx.outputs[0]->data<float>();
+    kernels::Epilogue ep;
+    ep.bias = has_bias_ ? ctx.inputs[2]->data<float>() : nullptr;
+    ep.bias_per_column = true;
+    ep.act = act_;
+    if (packed_b_.uk) {  // a: [batches * m, k]
+      kernels::gemm_packed_rhs(a, static_cast<int64_t>(a_off_.size()) * m_, k_, packed_b_, y, n_, ep, ctx.pool);
+      return Status();
+    }
+    const float* b = ctx.inputs[1]->data<float>();
+    for (size_t i = 0; i < a_off_.size(); ++i)
+      kernels::gemm(m_, n_, k_, a + a_off_[i], k_, false, b + b_off_[i], n_, false,
+                    y + static_cast<int64_t>(i) * m_ * n_, n_, ep, ctx.pool);
+    return Status();
+  }
+
+  size_t packed_bytes() const override { return packed_b_.bytes(); }
+  std::vector<int> packed_inputs() const override { return packed_b_.uk ? std::vector<int>{1} : std::vector<int>{}; }
+  const char* variant() const override {
+    return packed_b_.uk ? packed_b_.uk->name : kernels::default_gemm_ukernel()->name;
+  }
+  double flops() const override { return 2.0 * static_cast<double>(a_off_.size()) * m_ * n_ * k_; }
+
+ private:
+  int64_t m_, n_, k_;
+  std::vector<int64_t> a_off_, b_off_;
+  bool has_bias_;
+  kernels::Activation act_;
+  kernels::PackedRhs packed_b_;  // uk == nullptr: B not packed
+};
+
+Expected<std::unique_ptr<OpKernel>> prepare_matmul_impl(PrepareContext& ctx, bool fused) {
+  const int max_inputs = fused ? 3 : 2;
+  if (ctx.num_inputs() < 2 || ctx.num_inputs() > max_inputs || !ctx.has_input(0) || !ctx.has_input(1))
+    return ctx.error("needs inputs A and B", fused ? " (and optional bias)" : "");
+  const bool has_bias = fused && ctx.has_input(2);
+  ER_RETURN_IF_ERROR(check_same_float_dtypes(ctx, has_bias ? 3 : 2));
+  kernels::Activation act;
+  if (fused) {
+    ER_ASSIGN_OR_RETURN(act, read_fused_activation(ctx));
+  }
   Shape a = ctx.input_shape(0), b = ctx.input_shape(1);
   if (a.empty() || b.empty())
     return ctx.error("operands must have rank >= 1, got [", shape_str(a), "] and [", shape_str(b), "]");
@@ -74,12 +142,30 @@ Expected<std::unique_ptr<OpKernel>> prepare_matmul(PrepareContext& ctx) {
     b_off.push_back(off[1] * k * n);
   });
 
+  if (has_bias && ctx.input_shape(2) != Shape{n})
+    return ctx.error("bias must have shape [", n, "], got [", shape_str(ctx.input_shape(2)), "]");
+
   Shape out = *batch;
   if (!a_vec) out.push_back(m);
   if (!b_vec) out.push_back(n);
   ctx.set_output(0, ctx.input_dtype(0), out);
-  return nn::finish_float_kernel(ctx, std::make_unique<MatMulKernel>(m, n, k, std::move(a_off), std::move(b_off)));
+  if (ctx.reference_kernels() || ctx.input_dtype(0) != DType::kFloat32)
+    return nn::finish_float_kernel(
+        ctx, std::make_unique<MatMulKernel>(m, n, k, std::move(a_off), std::move(b_off), has_bias, act));
+
+  // One constant B for every batch and contiguous A batches: pack B once, run one [batches*m, k] GEMM.
+  kernels::PackedRhs packed_b;
+  const Tensor* b_const = ctx.constant_input(1);
+  bool a_contiguous = true;
+  for (size_t i = 0; i < a_off.size(); ++i) a_contiguous = a_contiguous && a_off[i] == static_cast<int64_t>(i) * m * k;
+  if (b_const && shape_numel(b_batch) == 1 && a_contiguous)
+    packed_b = kernels::pack_rhs(b_const->data<float>(), k, n, n, false);
+  return std::unique_ptr<OpKernel>(new MatMulF32Kernel(m, n, k, std::move(a_off), std::move(b_off), has_bias, act,
+                                                       std::move(packed_b)));
 }
+
+Expected<std::unique_ptr<OpKernel>> prepare_matmul(PrepareContext& ctx) { return prepare_matmul_impl(ctx, false); }
+Expected<std::unique_ptr<OpKernel>> prepare_fused_matmul(PrepareContext& ctx) { return prepare_matmul_impl(ctx, true); }
 
 // ---------------------------------------------------------------------------------------------
 // Gemm
@@ -96,8 +182,8 @@ class GemmKernel : public OpKernel {
  public:
   // a_packed: a constant transposed A already stored as [M, K], else undefined. B is used in place:
   // [K, N], or [N, K] with transB (then the dot-product GEMM reads it directly).
-  GemmKernel(GemmParams p, Tensor a_packed, Tensor b_const)
-      : p_(p), a_packed_(std::move(a_packed)), b_const_(std::move(b_const)) {
+  GemmKernel(GemmParams p, Tensor a_packed, Tensor b_const, kernels::Activation act)
+      : p_(p), a_packed_(std::move(a_packed)), b_const_(std::move(b_const)), act_(act) {
     nn::reserve_scratch_floats(static_cast<size_t>(scratch_size()));
   }
 
@@ -125,6 +211,8 @@ class GemmKernel : public OpKernel {
           y[i * p_.n + j] = v;
         }
     }
+    if (act_.kind != kernels::Act::kNone)
+      for (int64_t i = 0; i < p_.m * p_.n; ++i) y[i] = kernels::activation_ref(act_, y[i]);
     return Status();
   }
 
@@ -139,7 +227,99 @@ class GemmKernel : public OpKernel {
   GemmParams p_;
   Tensor a_packed_;  // constant A as [M, K] (transposed at prepare when transA)
   Tensor b_const_;   // constant B as float32 (a view when it already is float32)
+  kernels::Activation act_;
 };
+
+// How the float32 fast path gets Gemm's C (times beta) into the epilogue.
+enum class GemmC { kNone, kBiasConst, kBiasInput, kResidualInput };
+
+// float32 Gemm on the f32-gemm kernels: a constant B (times alpha) is packed once at prepare (transB by
+// packing transposed); otherwise gemm() reads both operands with their trans flags (then alpha == 1).
+class GemmF32Kernel : public OpKernel {
+ public:
+  GemmF32Kernel(GemmParams p, GemmC c_mode, std::vector<float> bias, kernels::Activation act,
+                kernels::PackedRhs packed_b)
+      : p_(p), c_mode_(c_mode), bias_(std::move(bias)), act_(act), packed_b_(std::move(packed_b)) {}
+
+  Status run(KernelContext& ctx) override {
+    const float* a = ctx.inputs[0]->data<float>();
+    float* y = ctx.outputs[0]->data<float>();  // [M, N]
+    kernels::Epilogue ep;
+    ep.bias_per_column = true;
+    ep.act = act_;
+    switch (c_mode_) {
+      case GemmC::kNone: break;
+      case GemmC::kBiasConst: ep.bias = bias_.data(); break;
+      case GemmC::kBiasInput: ep.bias = ctx.inputs[2]->data<float>(); break;
+      case GemmC::kResidualInput:
+        ep.residual = ctx.inputs[2]->data<float>();
+        ep.ld_residual = p_.n;
+        break;
+    }
+    if (packed_b_.uk) {
+      kernels::gemm_packed_rhs(a, p_.m, p_.k, packed_b_, y, p_.n, ep, ctx.pool);
+    } else {
+      kernels::gemm(p_.m, p_.n, p_.k, a, p_.trans_a ? p_.m : p_.k, p_.trans_a, ctx.inputs[1]->data<float>(),
+                    p_.trans_b ? p_.k : p_.n, p_.trans_b, y, p_.n, ep, ctx.pool);
+    }
+    return Status();
+  }
+
+  size_t packed_bytes() const override { return packed_b_.bytes() + bias_.size() * sizeof(float); }
+  std::vector<int> packed_inputs() const override {
+    std::vector<int> in;
+    if (packed_b_.uk) in.push_back(1);
+    if (c_mode_ == GemmC::kBiasConst) in.push_back(2);
+    return in;
+  }
+  const char* variant() const override {
+    return packed_b_.uk ? packed_b_.uk->name : kernels::default_gemm_ukernel()->name;
+  }
+  double flops() const override { return 2.0 * static_cast<double>(p_.m) * p_.n * p_.k; }
+
+ private:
+  GemmParams p_;
+  GemmC c_mode_;
+  std::vector<float> bias_;  // [N] = beta * C, when C is a constant broadcast over rows
+  kernels::Activation act_;
+  kernels::PackedRhs packed_b_;  // uk == nullptr: B read at run time
+};
+
+// The fast path's kernel, or nullptr when this Gemm needs the reference kernel (alpha with a non-constant B,
+// C shapes other than [N]/[1,N]/scalar or [M,N] with beta 1).
+std::unique_ptr<OpKernel> make_gemm_f32(const PrepareContext& ctx, const GemmParams& p, kernels::Activation act) {
+  const Tensor* b_const = ctx.constant_input(1);
+  const bool pack_b = b_const && !p.trans_a;
+  if (!pack_b && p.alpha != 1.0f) return nullptr;
+  GemmC c_mode = GemmC::kNone;
+  std::vector<float> bias;
+  if (p.has_c) {
+    const Tensor* c_const = ctx.constant_input(2);
+    if (p.c_row_stride == 0 && c_const) {
+      c_mode = GemmC::kBiasConst;
+      bias.resize(static_cast<size_t>(p.n));
+      for (int64_t j = 0; j < p.n; ++j) bias[static_cast<size_t>(j)] = p.beta * c_const->data<float>()[j * p.c_col_stride];
+    } else if (p.c_row_stride == 0 && p.c_col_stride == 1 && p.beta == 1.0f) {
+      c_mode = GemmC::kBiasInput;
+    } else if (p.c_row_stride == p.n && p.c_col_stride == 1 && p.beta == 1.0f) {
+      c_mode = GemmC::kResidualInput;
+    } else {
+      return nullptr;
+    }
+  }
+  kernels::PackedRhs packed;
+  if (pack_b) {
+    const float* b = b_const->data<float>();
+    std::vector<float> scaled;  // alpha folded into the weights
+    if (p.alpha != 1.0f) {
+      scaled.assign(b, b + p.k * p.n);
+      for (float& v : scaled) v *= p.alpha;
+      b = scaled.data();
+    }
+    packed = kernels::pack_rhs(b, p.k, p.n, p.trans_b ? p.k : p.n, p.trans_b);
+  }
+  return std::make_unique<GemmF32Kernel>(p, c_mode, std::move(bias), act, std::move(packed));
+}
 
 // A float32 copy of constant input i transposed to row-major [cols, rows] when `trans`, else as is.
 Tensor pack_constant(const PrepareContext& ctx, int i, bool trans) {
@@ -150,9 +330,14 @@ Tensor pack_constant(const PrepareContext& ctx, int i, bool trans) {
   return out;
 }
 
-Expected<std::unique_ptr<OpKernel>> prepare_gemm(PrepareContext& ctx) {
+Expected<std::unique_ptr<OpKernel>> prepare_gemm_impl(PrepareContext& ctx, bool fused) {
   if (ctx.num_inputs() < 2 || !ctx.has_input(0) || !ctx.has_input(1)) return ctx.error("needs inputs A and B");
-  const bool c_required = ctx.opset() < 11;
+  const int64_t opset = fused ? 13 : ctx.opset();  // FusedGemm has the semantics of Gemm-13
+  kernels::Activation act;
+  if (fused) {
+    ER_ASSIGN_OR_RETURN(act, read_fused_activation(ctx));
+  }
+  const bool c_required = opset < 11;
   if (c_required && !ctx.has_input(2)) return ctx.error("input C is required before opset 11");
   ER_RETURN_IF_ERROR(check_same_float_dtypes(ctx, std::min(ctx.num_inputs(), 3)));
   const Shape& as = ctx.input_shape(0);
@@ -175,7 +360,7 @@ Expected<std::unique_ptr<OpKernel>> prepare_gemm(PrepareContext& ctx) {
   if (ctx.has_input(2)) {
     const Shape& cs = ctx.input_shape(2);
     // Before opset 7 a C that is not [M, N] needs broadcast=1.
-    const bool may_broadcast = ctx.opset() >= 7 || ctx.node().attr_int("broadcast", 0) != 0;
+    const bool may_broadcast = opset >= 7 || ctx.node().attr_int("broadcast", 0) != 0;
     const Shape full = {p.m, p.n};
     bool ok = cs.size() <= 2 && (may_broadcast || cs == full);
     Shape c2 = cs;
@@ -189,8 +374,22 @@ Expected<std::unique_ptr<OpKernel>> prepare_gemm(PrepareContext& ctx) {
   }
 
   ctx.set_output(0, ctx.input_dtype(0), {p.m, p.n});
-  auto kernel = std::make_unique<GemmKernel>(p, pack_constant(ctx, 0, p.trans_a), nn::constant_as_f32(ctx, 1));
+  if (!ctx.reference_kernels() && ctx.input_dtype(0) == DType::kFloat32)
+    if (auto fast = make_gemm_f32(ctx, p, act)) return fast;
+  auto kernel = std::make_unique<GemmKernel>(p, pack_constant(ctx, 0, p.trans_a), nn::constant_as_f32(ctx, 1), act);
   return nn::finish_float_kernel(ctx, std::move(kernel));
+}
+
+Expected<std::unique_ptr<OpKernel>> prepare_gemm(PrepareContext& ctx) { return prepare_gemm_impl(ctx, false); }
+Expected<std::unique_ptr<OpKernel>> prepare_fused_gemm(PrepareContext& ctx) { return prepare_gemm_impl(ctx, true); }
+
+void add_fused_op(OpRegistry& r, const char* op_type, PrepareFn prepare) {
+  OpSchema s;
+  s.domain = kEdgerunDomain;
+  s.op_type = op_type;
+  s.since_version = 1;
+  s.prepare = prepare;
+  r.add(std::move(s));
 }
 
 }  // namespace
@@ -198,6 +397,8 @@ Expected<std::unique_ptr<OpKernel>> prepare_gemm(PrepareContext& ctx) {
 void register_matmul_ops(OpRegistry& r) {
   nn::add_op(r, "MatMul", 1, prepare_matmul);
   nn::add_op(r, "Gemm", 1, prepare_gemm);
+  add_fused_op(r, "FusedGemm", prepare_fused_gemm);
+  add_fused_op(r, "FusedMatMul", prepare_fused_matmul);
 }
 
 }  // namespace edgerun

@@ -1,53 +1,277 @@
-// PLACEHOLDER (naive) implementation of gemm.h so that callers can be written against the API;
-// replaced by the packed micro-kernel driver.
+// The f32 GEMM driver: BLIS-style cache blocking around the f32-gemm micro-kernels.
+//
+//   for jc in N step NC            (B block: kc x nc, packed per call unless pre-packed)
+//     for pc in K step KC          (a K block: all tiles accumulate into C in the same order)
+//       for ic in M step MC        (A block: mc x kc stays in L2, packed per call unless pre-packed)
+//         for jr in nc step nr     (one B panel kc x nr stays in L1)
+//           for ir in mc step mr   micro-kernel -> C tile (+ epilogue on the last K block)
+//
+// Threads split the N panels (or the M panels when N is narrow), never K, and tile boundaries are
+// global, so every element sees the same sequence of operations for any thread count.
 #include "kernels/f32-gemm/gemm.h"
 
-namespace edgerun::kernels {
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
 
-const GemmUkernel* default_gemm_ukernel() { return nullptr; }
+#include "kernels/f32-gemm/f32-gemm.h"
+#include "kernels/f32-vmath/vmath.h"
+
+namespace edgerun::kernels {
+namespace {
+
+constexpr int64_t kKc = 256;        // K block: a B panel (kc x 16 floats = 16 KiB) stays in L1
+constexpr int64_t kMcTarget = 144;  // A block rows: mc x kc (144 KiB) stays in L2
+constexpr int64_t kNcTarget = 512;  // B block columns: kc x nc (512 KiB)
+constexpr int64_t kSerialMacs = 32 * 1024;  // below this many multiply-adds one thread is faster
+
+// One side of the product: either fully pre-packed (panels of [k][r], panel stride k*r) or raw memory
+// packed block by block into per-thread scratch.
+struct Operand {
+  const float* packed = nullptr;
+  const float* raw = nullptr;
+  int64_t ld = 0;
+  bool trans = false;
+};
+
+// What the micro-kernel does in registers and what needs a pass over the finished block.
+struct TileAct {
+  float min = -__builtin_inff(), max = __builtin_inff();
+  bool hardswish = false;
+  bool post = false;  // activation_f32 over the finished rows (sigmoid, gelu, ...)
+};
+
+TileAct split_activation(const Activation& act) {
+  TileAct t;
+  switch (act.kind) {
+    case Act::kNone: break;
+    case Act::kClamp:
+      t.min = act.alpha;
+      t.max = act.beta;
+      break;
+    case Act::kHardSwish: t.hardswish = true; break;
+    default: t.post = true; break;
+  }
+  return t;
+}
+
+// 64-byte aligned per-thread scratch; grows to the largest request and then stays.
+float* scratch(size_t count, int which) {
+  thread_local std::vector<float> buf[2];
+  std::vector<float>& v = buf[which];
+  if (v.size() < count + 16) v.resize(count + 16);
+  const uintptr_t p = reinterpret_cast<uintptr_t>(v.data());
+  return reinterpret_cast<float*>((p + 63) & ~uintptr_t{63});
+}
+
+int64_t round_up(int64_t x, int64_t r) { return (x + r - 1) / r * r; }
+
+// One tile at C(i, j) of m_eff x n_eff (<= mr x nr) valid elements.
+void run_tile(const GemmUkernel& uk, int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int64_t i,
+              int64_t j, int64_t m_eff, int64_t n_eff, GemmTileParams p, const Epilogue& ep) {
+  if (p.epilogue) {
+    if (ep.bias) {
+      p.bias = ep.bias + (ep.bias_per_column ? j : i);
+      p.bias_per_column = ep.bias_per_column;
+    }
+    if (ep.residual) {
+      p.residual = ep.residual + i * ep.ld_residual + j;
+      p.ld_residual = ep.ld_residual;
+    }
+  }
+  float* ct = c + i * ldc + j;
+  const int mr = uk.mr, nr = uk.nr;
+  if (m_eff == mr && n_eff == nr) {
+    uk.fn(kc, ap, bp, ct, ldc, p);
+    return;
+  }
+  // Edge tile: run the full tile on padded copies, keep the valid part.
+  alignas(64) float tile[kGemmMaxMr * kGemmMaxNr];  // [mr][nr]
+  alignas(64) float res[kGemmMaxMr * kGemmMaxNr];   // [mr][nr]
+  alignas(64) float bias[kGemmMaxNr];               // [max(mr, nr)]
+  if (p.accumulate) {
+    std::fill(tile, tile + mr * nr, 0.0f);
+    for (int64_t r = 0; r < m_eff; ++r) std::memcpy(tile + r * nr, ct + r * ldc, static_cast<size_t>(n_eff) * 4);
+  }
+  if (p.bias) {
+    const int64_t count = p.bias_per_column ? n_eff : m_eff;
+    std::fill(bias, bias + std::max(mr, nr), 0.0f);
+    std::memcpy(bias, p.bias, static_cast<size_t>(count) * 4);
+    p.bias = bias;
+  }
+  if (p.residual) {
+    std::fill(res, res + mr * nr, 0.0f);
+    for (int64_t r = 0; r < m_eff; ++r)
+      std::memcpy(res + r * nr, p.residual + r * p.ld_residual, static_cast<size_t>(n_eff) * 4);
+    p.residual = res;
+    p.ld_residual = nr;
+  }
+  uk.fn(kc, ap, bp, tile, nr, p);
+  for (int64_t r = 0; r < m_eff; ++r) std::memcpy(ct + r * ldc, tile + r * nr, static_cast<size_t>(n_eff) * 4);
+}
+
+// C[i_begin:i_end, j_begin:j_end]; i_begin / j_begin are multiples of mr / nr.
+void gemm_range(const GemmUkernel& uk, int64_t k, const Operand& a, const Operand& b, int64_t i_begin, int64_t i_end,
+                int64_t j_begin, int64_t j_end, float* c, int64_t ldc, const Epilogue& ep, const TileAct& act) {
+  const int64_t mr = uk.mr, nr = uk.nr;
+  const int64_t mc_block = std::max(mr, kMcTarget / mr * mr);
+  const int64_t nc_block = std::max(nr, kNcTarget / nr * nr);
+  const int64_t kc_max = std::min(kKc, k);
+  float* a_buf = a.packed ? nullptr : scratch(static_cast<size_t>(round_up(std::min(mc_block, i_end - i_begin), mr) * kc_max), 0);
+  float* b_buf = b.packed ? nullptr : scratch(static_cast<size_t>(round_up(std::min(nc_block, j_end - j_begin), nr) * kc_max), 1);
+  GemmTileParams p;
+  p.min = act.min;
+  p.max = act.max;
+  p.hardswish = act.hardswish;
+  for (int64_t jc = j_begin; jc < j_end; jc += nc_block) {
+    const int64_t nc = std::min(nc_block, j_end - jc);
+    for (int64_t pc = 0; pc < k; pc += kKc) {
+      const int64_t kc = std::min(kKc, k - pc);
+      p.accumulate = pc > 0;
+      p.epilogue = pc + kc == k;
+      const float* b_panels;  // ceil(nc/nr) panels of [kc][nr], stride b_stride
+      int64_t b_stride;
+      if (b.packed) {
+        b_panels = b.packed + (jc / nr) * k * nr + pc * nr;
+        b_stride = k * nr;
+      } else {
+        gemm_pack_b(b.raw, b.ld, b.trans, pc, kc, jc, nc, uk.nr, b_buf);
+        b_panels = b_buf;
+        b_stride = kc * nr;
+      }
+      for (int64_t ic = i_begin; ic < i_end; ic += mc_block) {
+        const int64_t mc = std::min(mc_block, i_end - ic);
+        const float* a_panels;  // ceil(mc/mr) panels of [kc][mr], stride a_stride
+        int64_t a_stride;
+        if (a.packed) {
+          a_panels = a.packed + (ic / mr) * k * mr + pc * mr;
+          a_stride = k * mr;
+        } else {
+          gemm_pack_a(a.raw, a.ld, a.trans, ic, mc, pc, kc, uk.mr, a_buf);
+          a_panels = a_buf;
+          a_stride = kc * mr;
+        }
+        for (int64_t jr = 0; jr < nc; jr += nr) {
+          const float* bp = b_panels + (jr / nr) * b_stride;
+          for (int64_t ir = 0; ir < mc; ir += mr) {
+            run_tile(uk, kc, a_panels + (ir / mr) * a_stride, bp, c, ldc, ic + ir, jc + jr, std::min(mr, mc - ir),
+                     std::min(nr, nc - jr), p, ep);
+          }
+        }
+        if (p.epilogue && act.post)
+          for (int64_t r = ic; r < ic + mc; ++r) activation_f32(ep.act, c + r * ldc + jc, c + r * ldc + jc, nc);
+      }
+    }
+  }
+}
+
+void run_gemm(const GemmUkernel& uk, int64_t m, int64_t n, int64_t k, const Operand& a, const Operand& b, float* c,
+              int64_t ldc, const Epilogue& ep, ThreadPool* pool) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {  // empty sum: the epilogue of zeros
+    for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+    apply_epilogue_ref(ep, c, ldc, 0, m, 0, n);
+    return;
+  }
+  const TileAct act = split_activation(ep.act);
+  const int threads = pool ? pool->size() : 1;
+  const int64_t mp = (m + uk.mr - 1) / uk.mr, np = (n + uk.nr - 1) / uk.nr;
+  if (threads <= 1 || m * n * k <= kSerialMacs || mp * np < 2) {
+    gemm_range(uk, k, a, b, 0, m, 0, n, c, ldc, ep, act);
+  } else if (np >= 2 * threads || np >= mp) {
+    pool->parallel_for(np, [&](int64_t pb, int64_t pe, int) {
+      gemm_range(uk, k, a, b, 0, m, pb * uk.nr, std::min(n, pe * uk.nr), c, ldc, ep, act);
+    });
+  } else {
+    pool->parallel_for(mp, [&](int64_t pb, int64_t pe, int) {
+      gemm_range(uk, k, a, b, pb * uk.mr, std::min(m, pe * uk.mr), 0, n, c, ldc, ep, act);
+    });
+  }
+}
+
+// C[m, 1] = packed A * b (a column, stride ldb): the tile kernels would waste nr - 1 of nr lanes, and a
+// matrix-vector product is bound by reading A anyway (SE blocks' 1x1 convs on a pooled 1x1 map).
+void gemv_packed_lhs(const PackedLhs& a, const float* b, int64_t ldb, float* c, int64_t ldc, const Epilogue& ep,
+                     ThreadPool* pool) {
+  const int64_t mr = a.uk->mr, k = a.k;
+  const int64_t panels = (a.m + mr - 1) / mr;
+  auto run = [&](int64_t pb, int64_t pe, int) {
+    float acc[kGemmMaxMr];  // [mr]
+    for (int64_t p = pb; p < pe; ++p) {
+      const float* panel = a.data.data() + p * k * mr;  // [k][mr]
+      std::fill(acc, acc + mr, 0.0f);
+      for (int64_t kk = 0; kk < k; ++kk) {
+        const float bk = b[kk * ldb];
+        for (int64_t r = 0; r < mr; ++r) acc[r] += panel[kk * mr + r] * bk;
+      }
+      const int64_t rows = std::min(mr, a.m - p * mr);
+      for (int64_t r = 0; r < rows; ++r) c[(p * mr + r) * ldc] = acc[r];
+      apply_epilogue_ref(ep, c + p * mr * ldc, ldc, p * mr, rows, 0, 1);
+    }
+  };
+  if (pool && pool->size() > 1 && a.m * k > kSerialMacs)
+    pool->parallel_for(panels, run);
+  else
+    run(0, panels, 0);
+}
+
+const GemmUkernel& pick(const GemmUkernel* uk) { return uk ? *uk : *default_gemm_ukernel(); }
+
+}  // namespace
 
 PackedLhs pack_lhs(const float* a, int64_t m, int64_t k, int64_t lda, const GemmUkernel* uk) {
   PackedLhs p;
-  p.uk = uk;
+  p.uk = &pick(uk);
   p.m = m;
   p.k = k;
-  p.data.resize(static_cast<size_t>(m * k));
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < k; ++j) p.data[static_cast<size_t>(i * k + j)] = a[i * lda + j];
+  p.data.resize(static_cast<size_t>(round_up(m, p.uk->mr) * k));
+  if (m > 0 && k > 0) gemm_pack_a(a, lda, false, 0, m, 0, k, p.uk->mr, p.data.data());
   return p;
 }
 
 PackedRhs pack_rhs(const float* b, int64_t k, int64_t n, int64_t ldb, bool transposed, const GemmUkernel* uk) {
   PackedRhs p;
-  p.uk = uk;
+  p.uk = &pick(uk);
   p.k = k;
   p.n = n;
-  p.data.resize(static_cast<size_t>(k * n));
-  for (int64_t i = 0; i < k; ++i)
-    for (int64_t j = 0; j < n; ++j) p.data[static_cast<size_t>(i * n + j)] = transposed ? b[j * ldb + i] : b[i * ldb + j];
+  p.data.resize(static_cast<size_t>(round_up(n, p.uk->nr) * k));
+  if (n > 0 && k > 0) gemm_pack_b(b, ldb, transposed, 0, k, 0, n, p.uk->nr, p.data.data());
   return p;
-}
-
-void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, bool trans_a, const float* b, int64_t ldb,
-          bool trans_b, float* c, int64_t ldc, const Epilogue& ep, ThreadPool* pool, const GemmUkernel* uk) {
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      float acc = 0.0f;
-      for (int64_t p = 0; p < k; ++p)
-        acc += (trans_a ? a[p * lda + i] : a[i * lda + p]) * (trans_b ? b[j * ldb + p] : b[p * ldb + j]);
-      c[i * ldc + j] = acc;
-    }
-  apply_epilogue_ref(ep, c, ldc, 0, m, 0, n);
 }
 
 void gemm_packed_lhs(const PackedLhs& a, const float* b, int64_t n, int64_t ldb, float* c, int64_t ldc,
                      const Epilogue& ep, ThreadPool* pool) {
-  gemm(a.m, n, a.k, a.data.data(), a.k, false, b, ldb, false, c, ldc, ep, pool);
+  if (n == 1 && a.uk && a.m > 0 && a.k > 0) {
+    gemv_packed_lhs(a, b, ldb, c, ldc, ep, pool);
+    return;
+  }
+  Operand oa, ob;
+  oa.packed = a.data.data();
+  ob.raw = b;
+  ob.ld = ldb;
+  run_gemm(pick(a.uk), a.m, n, a.k, oa, ob, c, ldc, ep, pool);
 }
 
 void gemm_packed_rhs(const float* a, int64_t m, int64_t lda, const PackedRhs& b, float* c, int64_t ldc,
                      const Epilogue& ep, ThreadPool* pool) {
-  gemm(m, b.n, b.k, a, lda, false, b.data.data(), b.n, false, c, ldc, ep, pool);
+  Operand oa, ob;
+  oa.raw = a;
+  oa.ld = lda;
+  ob.packed = b.data.data();
+  run_gemm(pick(b.uk), m, b.n, b.k, oa, ob, c, ldc, ep, pool);
+}
+
+void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, bool trans_a, const float* b, int64_t ldb,
+          bool trans_b, float* c, int64_t ldc, const Epilogue& ep, ThreadPool* pool, const GemmUkernel* uk) {
+  Operand oa, ob;
+  oa.raw = a;
+  oa.ld = lda;
+  oa.trans = trans_a;
+  ob.raw = b;
+  ob.ld = ldb;
+  ob.trans = trans_b;
+  run_gemm(pick(uk), m, n, k, oa, ob, c, ldc, ep, pool);
 }
 
 }  // namespace edgerun::kernels

@@ -1,0 +1,63 @@
+// The f32-gemm kernel family: one table of micro-kernel variants (XNNPACK-style list) that the
+// driver (gemm.cpp), the kernel tests and the kernel benchmarks all iterate.
+//
+// A micro-kernel computes one full mr x nr tile of C from packed panels:
+//   a: [kc][mr]  (mr rows of A, k-major, zero-padded past the last row)
+//   b: [kc][nr]  (nr columns of B, k-major, zero-padded past the last column)
+// then, when `accumulate`, adds the tile already in C (previous kc blocks), and when `epilogue`
+// (last kc block) adds bias / residual and applies the in-register activations (clamp, hardswish).
+// Edge tiles are handled by the driver (through a padded scratch tile), so kernels only see full tiles.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+namespace edgerun::kernels {
+
+struct GemmTileParams {
+  bool accumulate = false;      // C += tile (false: C = tile)
+  bool epilogue = false;        // last kc block: apply what follows
+  const float* bias = nullptr;  // [mr] (per row) or [nr] (per column), already offset to the tile
+  bool bias_per_column = false;
+  const float* residual = nullptr;  // tile origin in the residual, leading dimension ld_residual
+  int64_t ld_residual = 0;
+  float min = -__builtin_inff(), max = __builtin_inff();  // clamp (Relu / Relu6 / Clip)
+  bool hardswish = false;                                 // after the clamp
+};
+
+using GemmUkernelFn = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                               const GemmTileParams& p);
+
+struct GemmUkernel {
+  const char* name;  // "f32-gemm-6x16-avx2"
+  int mr, nr;
+  bool (*supported)();
+  GemmUkernelFn fn;
+};
+
+inline constexpr int kGemmMaxMr = 16;
+inline constexpr int kGemmMaxNr = 64;
+
+// Every variant built into this binary, best first (whether the CPU supports it or not).
+std::span<const GemmUkernel> gemm_ukernels();
+// By name, or nullptr.
+const GemmUkernel* find_gemm_ukernel(const char* name);
+
+// Micro-kernels (one translation unit each).
+void f32_gemm_ukernel_4x8__scalar(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                  const GemmTileParams& p);
+void f32_gemm_ukernel_6x16__avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                 const GemmTileParams& p);
+void f32_gemm_ukernel_12x32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                    const GemmTileParams& p);
+
+// Packing (f32-gemm-pack.cpp). Rows [i0, i0 + rows) and k range [k0, k0 + kc) of A (A(i, k) = a[i*lda + k],
+// or a[k*lda + i] when trans) into ceil(rows/mr) panels of [kc][mr], panel stride kc*mr.
+void gemm_pack_a(const float* a, int64_t lda, bool trans, int64_t i0, int64_t rows, int64_t k0, int64_t kc, int mr,
+                 float* dst);
+// Columns [j0, j0 + cols) and k range [k0, k0 + kc) of B (B(k, j) = b[k*ldb + j], or b[j*ldb + k] when trans)
+// into ceil(cols/nr) panels of [kc][nr], panel stride kc*nr.
+void gemm_pack_b(const float* b, int64_t ldb, bool trans, int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr,
+                 float* dst);
+
+}  // namespace edgerun::kernels
