@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cli_args.h"
+#include "core/half.h"
 #include "onnx/onnx_loader.h"
 
 namespace edgerun::cli {
@@ -86,6 +87,76 @@ std::string domain_label(const std::string& domain) { return domain.empty() ? "a
 std::string op_label(const Node& node) {
   if (node.domain.empty() || node.domain == "ai.onnx") return node.op_type;
   return node.domain + "." + node.op_type;
+}
+
+Expected<Tensor> random_input(const IoSpec& in, const std::map<std::string, Shape>& shapes, std::mt19937& rng) {
+  Shape shape;
+  auto it = shapes.find(in.spec.name);
+  if (it != shapes.end()) {
+    shape = it->second;
+  } else if (!in.has_shape) {
+    return invalid_argument("input '", in.spec.name, "' has no shape in the model; give one with --shape ",
+                            in.spec.name, "=DIMS");
+  } else {
+    shape = in.spec.shape;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (shape[d] >= 0) continue;
+      shape[d] = 1;
+      std::string dim = in.spec.dim_names[d].empty() ? "?" : in.spec.dim_names[d];
+      report_note(str_cat("input '", in.spec.name, "' dimension ", d, " ('", dim,
+                          "') is dynamic; using 1 (choose with --shape ", in.spec.name, "=DIMS)"));
+    }
+  }
+  ER_RETURN_IF_ERROR(check_tensor_size("input '" + in.spec.name + "'", in.spec.dtype, shape));
+  Tensor t = Tensor::empty(in.spec.dtype, shape);
+  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+  std::uniform_int_distribution<int> small(0, 9);
+  int64_t n = t.numel();
+  switch (in.spec.dtype) {
+    case DType::kFloat32:
+      for (int64_t i = 0; i < n; ++i) t.data<float>()[i] = uniform(rng);
+      break;
+    case DType::kFloat64:
+      for (int64_t i = 0; i < n; ++i) t.data<double>()[i] = uniform(rng);
+      break;
+    case DType::kFloat16:
+      for (int64_t i = 0; i < n; ++i) t.data<uint16_t>()[i] = float_to_half(uniform(rng));
+      break;
+    case DType::kBFloat16:
+      for (int64_t i = 0; i < n; ++i) t.data<uint16_t>()[i] = float_to_bfloat16(uniform(rng));
+      break;
+    case DType::kBool:
+      for (int64_t i = 0; i < n; ++i) t.data<uint8_t>()[i] = small(rng) & 1;
+      break;
+    case DType::kUInt8:
+      for (int64_t i = 0; i < n; ++i) t.data<uint8_t>()[i] = static_cast<uint8_t>(small(rng));
+      break;
+    case DType::kInt8:
+      for (int64_t i = 0; i < n; ++i) t.data<int8_t>()[i] = static_cast<int8_t>(small(rng));
+      break;
+    case DType::kUInt16:
+      for (int64_t i = 0; i < n; ++i) t.data<uint16_t>()[i] = static_cast<uint16_t>(small(rng));
+      break;
+    case DType::kInt16:
+      for (int64_t i = 0; i < n; ++i) t.data<int16_t>()[i] = static_cast<int16_t>(small(rng));
+      break;
+    case DType::kInt32:
+      for (int64_t i = 0; i < n; ++i) t.data<int32_t>()[i] = small(rng);
+      break;
+    case DType::kUInt32:
+      for (int64_t i = 0; i < n; ++i) t.data<uint32_t>()[i] = static_cast<uint32_t>(small(rng));
+      break;
+    case DType::kInt64:
+      for (int64_t i = 0; i < n; ++i) t.data<int64_t>()[i] = small(rng);
+      break;
+    case DType::kUInt64:
+      for (int64_t i = 0; i < n; ++i) t.data<uint64_t>()[i] = static_cast<uint64_t>(small(rng));
+      break;
+    case DType::kString:
+    case DType::kUndefined:
+      return unsupported("--random cannot fill input '", in.spec.name, "' of dtype ", dtype_name(in.spec.dtype));
+  }
+  return t;
 }
 
 }  // namespace edgerun::cli

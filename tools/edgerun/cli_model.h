@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -36,5 +37,9 @@ bool shape_fully_known(const Shape& shape);
 std::string domain_label(const std::string& domain);
 // "Conv" or "com.microsoft.QLinearAdd".
 std::string op_label(const Node& node);
+
+// A seeded random tensor for an input (run --random, bench): floats uniform in [0, 1), integers in [0, 10),
+// bool 0/1. The shape comes from `shapes` (--shape), else the model; dynamic dims become 1 with a note.
+Expected<Tensor> random_input(const IoSpec& in, const std::map<std::string, Shape>& shapes, std::mt19937& rng);
 
 }  // namespace edgerun::cli

@@ -21,7 +21,7 @@ const CommandSpec kSpec = {
     "MODEL [--json] [--shape NAME=DIMS]...",
     "Show a model's inputs and outputs (dtype, shape with symbolic dims), IR version, producer, opsets,\n"
     "op histogram, parameter count and weight bytes, the ops edgerun does not support, and - when the model\n"
-    "can be planned - the activation arena of the memory plan.",
+    "can be planned - the activation arena of the memory plan and the bytes of weights repacked by kernels.",
     {
         {"--json", "", "print one JSON object instead of text"},
         {"--shape", "NAME=DIMS", "bind an input's dynamic dims for planning, e.g. input=1x3x224x224", true},
@@ -30,7 +30,8 @@ const CommandSpec kSpec = {
     "  {\"model\": PATH, \"ir_version\": INT, \"producer\": STR, \"opsets\": {DOMAIN: INT},\n"
     "   \"inputs\": [{\"name\", \"dtype\", \"shape\"}], \"outputs\": [...], \"nodes\": INT, \"ops\": {OP: COUNT},\n"
     "   \"params\": INT, \"weight_bytes\": INT, \"initializers\": INT, \"unsupported\": [OP, ...],\n"
-    "   \"plan\": {\"arena_bytes\": INT, \"steps\": INT, \"folded_nodes\": INT} or null, \"plan_error\": STR}\n"
+    "   \"plan\": {\"arena_bytes\": INT, \"packed_weight_bytes\": INT, \"steps\": INT, \"folded_nodes\": INT}\n"
+    "            or null, \"plan_error\": STR}\n"
     "  shape entries: INT for a fixed dim, the dim's name (STR) for a symbolic one, null if unknown;\n"
     "  \"shape\": null when the file gives no shape. Ops outside ai.onnx are prefixed: \"com.microsoft.QLinearAdd\".\n"
     "\n"
@@ -212,7 +213,10 @@ int cmd_inspect(int argc, char** argv, int first) {
     j["initializers"] = s.initializers;
     j["unsupported"] = s.unsupported;
     if (planned) {
-      j["plan"] = {{"arena_bytes", stats.arena_bytes}, {"steps", stats.steps}, {"folded_nodes", stats.folded_nodes}};
+      j["plan"] = {{"arena_bytes", stats.arena_bytes},
+                   {"packed_weight_bytes", stats.packed_weight_bytes},
+                   {"steps", stats.steps},
+                   {"folded_nodes", stats.folded_nodes}};
     } else {
       j["plan"] = nullptr;
       j["plan_error"] = plan_error;
@@ -247,9 +251,10 @@ int cmd_inspect(int argc, char** argv, int first) {
     std::printf("unsupported:  %zu op types: %s\n", s.unsupported.size(), list.c_str());
   }
   if (planned) {
-    std::printf("plan:         arena %s (%s), %zu steps, %zu nodes folded at prepare\n",
-                format_count(stats.arena_bytes).c_str(), format_bytes(stats.arena_bytes).c_str(), stats.steps,
-                stats.folded_nodes);
+    std::printf("plan:         arena %s (%s), packed weights %s (%s), %zu steps, %zu nodes folded at prepare\n",
+                format_count(stats.arena_bytes).c_str(), format_bytes(stats.arena_bytes).c_str(),
+                format_count(stats.packed_weight_bytes).c_str(), format_bytes(stats.packed_weight_bytes).c_str(),
+                stats.steps, stats.folded_nodes);
   } else {
     std::printf("plan:         not available: %s\n", plan_error.c_str());
   }

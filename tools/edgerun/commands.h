@@ -7,5 +7,6 @@ namespace edgerun::cli {
 int cmd_inspect(int argc, char** argv, int first);
 int cmd_run(int argc, char** argv, int first);
 int cmd_classify(int argc, char** argv, int first);
+int cmd_bench(int argc, char** argv, int first);
 
 }  // namespace edgerun::cli

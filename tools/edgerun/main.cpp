@@ -18,6 +18,7 @@ const Command kCommands[] = {
     {"inspect", "show a model's inputs, outputs, ops, parameters and memory plan", edgerun::cli::cmd_inspect},
     {"run", "run a model on tensors from files (or random data) and print or save the outputs", edgerun::cli::cmd_run},
     {"classify", "classify images (JPEG/PNG/BMP) with an image classification model", edgerun::cli::cmd_classify},
+    {"bench", "benchmark a model: latency percentiles, FPS, memory, per-node profile", edgerun::cli::cmd_bench},
 };
 
 void print_usage(FILE* out) {
