@@ -4,8 +4,13 @@
 // input straight to the GEMM; depthwise convs (one input channel per group) use direct loops whose
 // inner loop runs along an output row.
 // ConvTranspose: GEMM with the transposed weights per group, then col2im scatter-add.
+// com.edgerun.FusedConv: Conv + residual Z (input 3) + activation; the reference kernel applies them
+// with apply_epilogue_ref. Fast float32 2-D paths live in conv_fast.cpp and are chosen at prepare.
 #include <algorithm>
 
+#include "kernels/epilogue.h"
+#include "ops/conv_fast.h"
+#include "ops/fused.h"
 #include "ops/nn_util.h"
 #include "ops/op_registry.h"
 
@@ -106,6 +111,8 @@ const Tensor* optional_input(const KernelContext& ctx, size_t i) {
 struct ConvParams {
   int64_t batch = 0, in_channels = 0, out_channels = 0, group = 1;
   Window3d win;
+  kernels::Activation act;    // FusedConv only
+  bool has_residual = false;  // FusedConv's Z (input 3)
 };
 
 class ConvKernel : public OpKernel {
@@ -132,6 +139,17 @@ class ConvKernel : public OpKernel {
       run_depthwise(x, wt, bias, y);
     else
       run_gemm(x, wt, bias, y);
+    const Tensor* z = p_.has_residual ? optional_input(ctx, 3) : nullptr;
+    if (z || p_.act.kind != kernels::Act::kNone) {
+      const int64_t p_out = p_.win.out_size();
+      kernels::Epilogue ep;  // the bias is already in y
+      ep.act = p_.act;
+      ep.ld_residual = p_out;
+      for (int64_t n = 0; n < p_.batch; ++n) {
+        ep.residual = z ? z->data<float>() + n * p_.out_channels * p_out : nullptr;
+        kernels::apply_epilogue_ref(ep, y + n * p_.out_channels * p_out, p_out, 0, p_.out_channels, 0, p_out);
+      }
+    }
     return Status();
   }
 
@@ -243,7 +261,7 @@ Expected<std::vector<int64_t>> conv_kernel_shape(const PrepareContext& ctx, cons
   return k;
 }
 
-Expected<std::unique_ptr<OpKernel>> prepare_conv(PrepareContext& ctx) {
+Expected<std::unique_ptr<OpKernel>> prepare_conv_impl(PrepareContext& ctx, bool fused) {
   int64_t group = 1;
   ER_RETURN_IF_ERROR(check_conv_inputs(ctx, &group));
   const Shape& xs = ctx.input_shape(0);
@@ -268,10 +286,30 @@ Expected<std::unique_ptr<OpKernel>> prepare_conv(PrepareContext& ctx) {
   Shape out = {p.batch, p.out_channels};
   for (int i = 3 - p.win.rank; i < 3; ++i) out.push_back(p.win.out[static_cast<size_t>(i)]);
   ER_RETURN_IF_ERROR(nn::check_output_size(ctx, out));
+  if (fused) {
+    ER_ASSIGN_OR_RETURN(p.act, read_fused_activation(ctx));
+    if (ctx.num_inputs() > 4) return ctx.error("FusedConv takes at most 4 inputs (X, W, B, Z), got ", ctx.num_inputs());
+    p.has_residual = ctx.has_input(3);
+    if (p.has_residual && ctx.input_shape(3) != out)
+      return ctx.error("residual Z must have the output shape [", shape_str(out), "], got [",
+                       shape_str(ctx.input_shape(3)), "]");
+  }
   ctx.set_output(0, ctx.input_dtype(0), out);
+  FastConvParams fp;
+  fp.batch = p.batch;
+  fp.in_channels = p.in_channels;
+  fp.out_channels = p.out_channels;
+  fp.group = p.group;
+  fp.win = p.win;
+  fp.act = p.act;
+  fp.has_residual = p.has_residual;
+  if (std::unique_ptr<OpKernel> fast = prepare_fast_conv(ctx, fp)) return fast;
   auto kernel_obj = std::make_unique<ConvKernel>(p, nn::constant_as_f32(ctx, 1), nn::constant_as_f32(ctx, 2));
   return nn::finish_float_kernel(ctx, std::move(kernel_obj));
 }
+
+Expected<std::unique_ptr<OpKernel>> prepare_conv(PrepareContext& ctx) { return prepare_conv_impl(ctx, false); }
+Expected<std::unique_ptr<OpKernel>> prepare_fused_conv(PrepareContext& ctx) { return prepare_conv_impl(ctx, true); }
 
 // ---------------------------------------------------------------------------------------------
 // ConvTranspose
@@ -421,6 +459,12 @@ Expected<std::unique_ptr<OpKernel>> prepare_conv_transpose(PrepareContext& ctx) 
 void register_conv_ops(OpRegistry& r) {
   nn::add_op(r, "Conv", 1, prepare_conv);
   nn::add_op(r, "ConvTranspose", 1, prepare_conv_transpose);
+  OpSchema fused;
+  fused.domain = kEdgerunDomain;
+  fused.op_type = "FusedConv";
+  fused.since_version = 1;
+  fused.prepare = prepare_fused_conv;
+  r.add(std::move(fused));
 }
 
 }  // namespace edgerun

@@ -1,0 +1,14 @@
+// Per-thread float scratch for the conv drivers (im2col tiles, Winograd blocks). Grows on first use on
+// each thread and is then reused, so steady-state runs allocate nothing. One buffer per slot so that a
+// driver's buffer is never clobbered by another conv helper it calls.
+#pragma once
+
+#include <cstddef>
+
+namespace edgerun::kernels {
+
+enum class ConvScratchSlot { kIm2col, kWinogradV };
+
+float* conv_scratch(ConvScratchSlot slot, size_t floats);
+
+}  // namespace edgerun::kernels

@@ -1,0 +1,46 @@
+#include "kernels/f32-conv/im2col.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace edgerun::kernels {
+
+void im2col_nchw_f32(const Im2colParams& p, const float* x, int64_t p0, int64_t p1, float* col, int64_t ld) {
+  const int64_t plane = p.in_h * p.in_w;
+  int64_t row = 0;
+  for (int64_t c = 0; c < p.channels; ++c) {
+    const float* xc = x + c * plane;
+    for (int64_t ky = 0; ky < p.kernel_h; ++ky)
+      for (int64_t kx = 0; kx < p.kernel_w; ++kx, ++row) {
+        float* dst = col + row * ld;
+        const int64_t dx = kx * p.dilation_w - p.pad_left;
+        // Output columns ox whose input column ox*stride + dx lies inside the image: [ox_lo, ox_hi).
+        const int64_t ox_lo = dx >= 0 ? 0 : std::min(p.out_w, (-dx + p.stride_w - 1) / p.stride_w);
+        const int64_t ox_hi =
+            p.in_w - 1 - dx < 0 ? 0 : std::min(p.out_w, (p.in_w - 1 - dx) / p.stride_w + 1);
+        int64_t q = p0;
+        while (q < p1) {
+          const int64_t oy = q / p.out_w, ox0 = q % p.out_w;
+          const int64_t len = std::min(p.out_w - ox0, p1 - q);
+          const int64_t iy = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
+          float* d = dst + (q - p0);
+          if (iy < 0 || iy >= p.in_h) {
+            std::fill(d, d + len, 0.0f);
+          } else {
+            const float* xr = xc + iy * p.in_w;  // [in_w]
+            const int64_t lo = std::clamp(ox_lo, ox0, ox0 + len), hi = std::clamp(ox_hi, lo, ox0 + len);
+            std::fill(d, d + (lo - ox0), 0.0f);
+            if (p.stride_w == 1) {
+              std::memcpy(d + (lo - ox0), xr + lo + dx, static_cast<size_t>(hi - lo) * sizeof(float));
+            } else {
+              for (int64_t ox = lo; ox < hi; ++ox) d[ox - ox0] = xr[ox * p.stride_w + dx];
+            }
+            std::fill(d + (hi - ox0), d + len, 0.0f);
+          }
+          q += len;
+        }
+      }
+  }
+}
+
+}  // namespace edgerun::kernels

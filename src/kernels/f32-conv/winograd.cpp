@@ -1,0 +1,189 @@
+// Winograd kernel table, weight transform and the tile-block driver (portable C++; the transforms
+// themselves are the per-ISA table entries).
+#include "kernels/f32-conv/winograd.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/cpu_features.h"
+#include "kernels/f32-conv/conv_scratch.h"
+#include "kernels/f32-conv/winograd-variants.h"
+#include "kernels/f32-conv/winograd_transform.h"
+
+namespace edgerun::kernels {
+namespace {
+
+bool always() { return true; }
+[[maybe_unused]] bool has_avx2() { return cpu_features().avx2 && cpu_features().fma; }
+
+constexpr int kLanes = 8;
+
+template <class T>
+void transform_weights(const float* w, int64_t cout, int64_t cin, std::vector<float>* u) {
+  constexpr int A = T::kAlpha;
+  u->assign(static_cast<size_t>(A * A * cout * cin), 0.0f);  // [pos][Cout][Cin]
+  for (int64_t o = 0; o < cout; ++o)
+    for (int64_t c = 0; c < cin; ++c) {
+      const float* g = w + (o * cin + c) * 9;  // [3][3]
+      double tmp[A][3];                         // G * g
+      for (int i = 0; i < A; ++i)
+        for (int k = 0; k < 3; ++k)
+          tmp[i][k] = T::g[i][0] * g[0 * 3 + k] + T::g[i][1] * g[1 * 3 + k] + T::g[i][2] * g[2 * 3 + k];
+      for (int i = 0; i < A; ++i)
+        for (int j = 0; j < A; ++j) {
+          const double v = tmp[i][0] * T::g[j][0] + tmp[i][1] * T::g[j][1] + tmp[i][2] * T::g[j][2];
+          (*u)[static_cast<size_t>(((i * A + j) * cout + o) * cin + c)] = static_cast<float>(v);
+        }
+    }
+}
+
+// Tiles per block: V and M of one block ([alpha^2][Cin + Cout][tiles]) stay around 1 MiB.
+int64_t block_tiles(const WinogradConv& wc) {
+  const int64_t per_tile = int64_t{wc.alpha()} * wc.alpha() * (wc.in_channels + wc.out_channels);
+  const int64_t t = (int64_t{1} << 18) / std::max<int64_t>(per_tile, 1);
+  return std::clamp<int64_t>(t / 16 * 16, 16, 64);
+}
+
+}  // namespace
+
+const std::vector<WinogradUkernel>& winograd_ukernels() {
+  static const std::vector<WinogradUkernel> table = {
+#if defined(__x86_64__) || defined(_M_X64)
+      {"f32-winograd-6x6-3x3-avx2", 6, has_avx2, f32_winograd_input_6x6__avx2, f32_winograd_output_6x6__avx2},
+      {"f32-winograd-4x4-3x3-avx2", 4, has_avx2, f32_winograd_input_4x4__avx2, f32_winograd_output_4x4__avx2},
+#endif
+      {"f32-winograd-6x6-3x3-scalar", 6, always, f32_winograd_input_6x6__scalar, f32_winograd_output_6x6__scalar},
+      {"f32-winograd-4x4-3x3-scalar", 4, always, f32_winograd_input_4x4__scalar, f32_winograd_output_4x4__scalar},
+  };
+  return table;
+}
+
+const WinogradUkernel* select_winograd(int m) {
+  for (const WinogradUkernel& k : winograd_ukernels())
+    if (k.m == m && k.supported()) return &k;
+  return nullptr;
+}
+
+size_t WinogradConv::packed_bytes() const {
+  size_t b = 0;
+  for (const PackedLhs& p : u) b += p.bytes();
+  return b;
+}
+
+WinogradConv winograd_prepare(const WinogradUkernel* uk, const float* w, int64_t out_channels, int64_t in_channels,
+                              int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int64_t pad_top,
+                              int64_t pad_left) {
+  WinogradConv wc;
+  wc.uk = uk;
+  wc.in_channels = in_channels;
+  wc.out_channels = out_channels;
+  wc.in_h = in_h;
+  wc.in_w = in_w;
+  wc.out_h = out_h;
+  wc.out_w = out_w;
+  wc.pad_top = pad_top;
+  wc.pad_left = pad_left;
+  std::vector<float> u;  // [alpha^2][Cout][Cin]
+  if (uk->m == 6)
+    transform_weights<winograd::F6>(w, out_channels, in_channels, &u);
+  else
+    transform_weights<winograd::F4>(w, out_channels, in_channels, &u);
+  const int a2 = wc.alpha() * wc.alpha();
+  for (int pos = 0; pos < a2; ++pos)
+    wc.u.push_back(pack_lhs(u.data() + pos * out_channels * in_channels, out_channels, in_channels, in_channels));
+  return wc;
+}
+
+void winograd_conv2d(const WinogradConv& wc, const float* x, float* y, const Epilogue& ep, ThreadPool* pool) {
+  const int A = wc.alpha(), m = wc.uk->m, a2 = A * A;
+  const int64_t cin = wc.in_channels, cout = wc.out_channels;
+  const int64_t tx_count = wc.tiles_x(), tiles = wc.tiles_y() * tx_count;
+  const int64_t bt = block_tiles(wc), blocks = (tiles + bt - 1) / bt;
+  const int64_t in_plane = wc.in_h * wc.in_w, out_plane = wc.out_h * wc.out_w;
+  const bool inline_act = ep.act.kind == Act::kNone || ep.act.kind == Act::kClamp;
+  const float lo = ep.act.kind == Act::kClamp ? ep.act.alpha : -__builtin_inff();
+  const float hi = ep.act.kind == Act::kClamp ? ep.act.beta : __builtin_inff();
+
+  // gemm_pool: threads inside the GEMMs when there are too few blocks to share out.
+  auto body = [&](int64_t b0, int64_t b1, ThreadPool* gemm_pool) {
+    float* v = conv_scratch(ConvScratchSlot::kWinogradV,
+                            static_cast<size_t>(a2 * (cin + cout) * bt + (a2 + m * m) * kLanes));
+    float* mb = v + a2 * cin * bt;              // [alpha^2][Cout][bt]
+    float* patches = mb + a2 * cout * bt;       // [alpha^2][8]
+    float* out = patches + a2 * kLanes;         // [m*m][8]
+    for (int64_t blk = b0; blk < b1; ++blk) {
+      const int64_t t0 = blk * bt, nt = std::min(bt, tiles - t0);
+      const int64_t ntp = (nt + kLanes - 1) / kLanes * kLanes;  // GEMM columns (lanes padded)
+      // Input transform: V[pos][c][t] for t in [0, ntp).
+      for (int64_t c = 0; c < cin; ++c) {
+        const float* xc = x + c * in_plane;
+        for (int64_t l0 = 0; l0 < ntp; l0 += kLanes) {
+          for (int lane = 0; lane < kLanes; ++lane) {
+            const int64_t t = t0 + l0 + lane;
+            if (l0 + lane >= nt) {
+              for (int p = 0; p < a2; ++p) patches[p * kLanes + lane] = 0.0f;
+              continue;
+            }
+            const int64_t iy0 = (t / tx_count) * m - wc.pad_top, ix0 = (t % tx_count) * m - wc.pad_left;
+            const bool interior = iy0 >= 0 && ix0 >= 0 && iy0 + A <= wc.in_h && ix0 + A <= wc.in_w;
+            for (int i = 0; i < A; ++i) {
+              const int64_t iy = iy0 + i;
+              const float* row = xc + iy * wc.in_w;
+              float* dst = patches + i * A * kLanes + lane;
+              if (interior) {
+                for (int j = 0; j < A; ++j) dst[j * kLanes] = row[ix0 + j];
+              } else if (iy < 0 || iy >= wc.in_h) {
+                for (int j = 0; j < A; ++j) dst[j * kLanes] = 0.0f;
+              } else {
+                for (int j = 0; j < A; ++j) {
+                  const int64_t ix = ix0 + j;
+                  dst[j * kLanes] = ix >= 0 && ix < wc.in_w ? row[ix] : 0.0f;
+                }
+              }
+            }
+          }
+          wc.uk->input(patches, v + c * ntp + l0, cin * ntp);
+        }
+      }
+      // alpha^2 independent GEMMs: M[pos] [Cout, ntp] = U[pos] [Cout, Cin] * V[pos] [Cin, ntp].
+      for (int p = 0; p < a2; ++p)
+        gemm_packed_lhs(wc.u[static_cast<size_t>(p)], v + p * cin * ntp, ntp, ntp, mb + p * cout * ntp, ntp,
+                        Epilogue{}, gemm_pool);
+      // Output transform + epilogue, clipped to the image.
+      for (int64_t o = 0; o < cout; ++o) {
+        float* yo = y + o * out_plane;
+        const float bias = ep.bias ? ep.bias[o] : 0.0f;
+        const float* res = ep.residual ? ep.residual + o * ep.ld_residual : nullptr;
+        for (int64_t l0 = 0; l0 < ntp; l0 += kLanes) {
+          wc.uk->output(mb + o * ntp + l0, cout * ntp, out);
+          for (int lane = 0; lane < kLanes && l0 + lane < nt; ++lane) {
+            const int64_t t = t0 + l0 + lane;
+            const int64_t oy0 = (t / tx_count) * m, ox0 = (t % tx_count) * m;
+            const int64_t rows = std::min<int64_t>(m, wc.out_h - oy0), cols = std::min<int64_t>(m, wc.out_w - ox0);
+            for (int64_t i = 0; i < rows; ++i) {
+              const int64_t off = (oy0 + i) * wc.out_w + ox0;
+              float* dst = yo + off;
+              const float* src = out + i * m * kLanes + lane;
+              for (int64_t j = 0; j < cols; ++j) {
+                float val = src[j * kLanes] + bias;
+                if (res) val += res[off + j];
+                dst[j] = inline_act ? std::min(std::max(val, lo), hi) : val;
+              }
+              if (!inline_act) {
+                Epilogue act_only;
+                act_only.act = ep.act;
+                apply_epilogue_ref(act_only, dst, out_plane, o, 1, off, cols);
+              }
+            }
+          }
+        }
+      }
+    }
+  };
+  if (pool && pool->size() > 1 && blocks >= pool->size())
+    pool->parallel_for(blocks, [&](int64_t b0, int64_t b1, int) { body(b0, b1, nullptr); });
+  else
+    body(0, blocks, pool);
+}
+
+}  // namespace edgerun::kernels

@@ -1,0 +1,250 @@
+#include "ops/conv_fast.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "kernels/f32-conv/conv_scratch.h"
+#include "kernels/f32-conv/im2col.h"
+#include "kernels/f32-conv/winograd.h"
+#include "kernels/f32-dwconv/dwconv.h"
+#include "kernels/f32-gemm/gemm.h"
+
+namespace edgerun {
+namespace {
+
+using kernels::Epilogue;
+
+// Loops images, resolves bias / residual for each, and hands one image to the path's run_image().
+class FastConvKernel : public OpKernel {
+ public:
+  FastConvKernel(const FastConvParams& p, Tensor bias) : p_(p), bias_(std::move(bias)) {
+    cg_ = p_.in_channels / p_.group;
+    mg_ = p_.out_channels / p_.group;
+    in_plane_ = p_.win.in[1] * p_.win.in[2];
+    out_plane_ = p_.win.out[1] * p_.win.out[2];
+  }
+
+  Status run(KernelContext& ctx) override {
+    const float* x = ctx.inputs[0]->data<float>();
+    const Tensor* b = bias_.defined() ? &bias_ : (ctx.inputs.size() > 2 ? ctx.inputs[2] : nullptr);
+    const Tensor* z = p_.has_residual && ctx.inputs.size() > 3 ? ctx.inputs[3] : nullptr;
+    float* y = ctx.outputs[0]->data<float>();
+    for (int64_t n = 0; n < p_.batch; ++n) {
+      Epilogue ep;
+      ep.bias = b ? b->data<float>() : nullptr;
+      ep.residual = z ? z->data<float>() + n * p_.out_channels * out_plane_ : nullptr;
+      ep.ld_residual = out_plane_;
+      ep.act = p_.act;
+      run_image(x + n * p_.in_channels * in_plane_, y + n * p_.out_channels * out_plane_, ep, ctx.pool);
+    }
+    return Status();
+  }
+
+  std::vector<int> packed_inputs() const override { return {1}; }
+  double flops() const override {
+    return 2.0 * static_cast<double>(p_.batch * p_.out_channels * out_plane_ * cg_ * p_.win.kernel_size());
+  }
+
+ protected:
+  // x: [Cin, H, W], y: [Cout, OH, OW]; ep indexes rows by output channel, columns by output pixel.
+  virtual void run_image(const float* x, float* y, const Epilogue& ep, ThreadPool* pool) = 0;
+
+  // The epilogue of group g (rows [g*mg, (g+1)*mg)) seen from that group's first row and column c0.
+  Epilogue group_epilogue(const Epilogue& ep, int64_t g, int64_t c0) const {
+    Epilogue e = ep;
+    if (e.bias) e.bias += g * mg_;
+    if (e.residual) e.residual += g * mg_ * out_plane_ + c0;
+    return e;
+  }
+
+  FastConvParams p_;
+  Tensor bias_;  // constant bias as float32, else undefined (read input 2 at run)
+  int64_t cg_ = 0, mg_ = 0, in_plane_ = 0, out_plane_ = 0;
+};
+
+// Packs W [group][Mg, K] as one left GEMM operand per group.
+std::vector<kernels::PackedLhs> pack_groups(const float* w, int64_t group, int64_t mg, int64_t k) {
+  std::vector<kernels::PackedLhs> packed;
+  for (int64_t g = 0; g < group; ++g) packed.push_back(kernels::pack_lhs(w + g * mg * k, mg, k, k));
+  return packed;
+}
+
+size_t packed_size(const std::vector<kernels::PackedLhs>& v) {
+  size_t b = 0;
+  for (const auto& p : v) b += p.bytes();
+  return b;
+}
+
+// 1x1, stride 1, no padding: the input planes are the GEMM's right operand as they are.
+class Conv1x1Kernel : public FastConvKernel {
+ public:
+  Conv1x1Kernel(const FastConvParams& p, Tensor bias, const float* w) : FastConvKernel(p, std::move(bias)) {
+    w_ = pack_groups(w, p_.group, mg_, cg_);
+  }
+  size_t packed_bytes() const override { return packed_size(w_); }
+  const char* variant() const override { return "conv-1x1-gemm"; }
+
+ private:
+  void run_image(const float* x, float* y, const Epilogue& ep, ThreadPool* pool) override {
+    for (int64_t g = 0; g < p_.group; ++g)
+      kernels::gemm_packed_lhs(w_[static_cast<size_t>(g)], x + g * cg_ * in_plane_, out_plane_, in_plane_,
+                               y + g * mg_ * out_plane_, out_plane_, group_epilogue(ep, g, 0), pool);
+  }
+  std::vector<kernels::PackedLhs> w_;
+};
+
+// One input and one output channel per group.
+class ConvDepthwiseKernel : public FastConvKernel {
+ public:
+  ConvDepthwiseKernel(const FastConvParams& p, Tensor bias, const float* w) : FastConvKernel(p, std::move(bias)) {
+    const nn::Window3d& win = p_.win;
+    dp_.channels = p_.out_channels;
+    dp_.in_h = win.in[1];
+    dp_.in_w = win.in[2];
+    dp_.out_h = win.out[1];
+    dp_.out_w = win.out[2];
+    dp_.kernel_h = win.kernel[1];
+    dp_.kernel_w = win.kernel[2];
+    dp_.stride_h = win.stride[1];
+    dp_.stride_w = win.stride[2];
+    dp_.pad_top = win.pad_begin[1];
+    dp_.pad_left = win.pad_begin[2];
+    dp_.dilation_h = win.dilation[1];
+    dp_.dilation_w = win.dilation[2];
+    uk_ = kernels::select_dwconv(dp_);
+    w_.assign(w, w + p_.out_channels * win.kernel_size());
+    variant_ = std::string("dwconv-") + kernels::dwconv_name(uk_);
+  }
+  size_t packed_bytes() const override { return w_.size() * sizeof(float); }
+  const char* variant() const override { return variant_.c_str(); }
+
+ private:
+  void run_image(const float* x, float* y, const Epilogue& ep, ThreadPool* pool) override {
+    kernels::dwconv2d_f32(uk_, dp_, x, w_.data(), y, ep, pool);
+  }
+  kernels::DwConvParams dp_;
+  const kernels::DwConvKernel* uk_ = nullptr;
+  std::vector<float> w_;  // [C, KH, KW]
+  std::string variant_;
+};
+
+class ConvWinogradKernel : public FastConvKernel {
+ public:
+  ConvWinogradKernel(const FastConvParams& p, Tensor bias, const float* w, const kernels::WinogradUkernel* uk)
+      : FastConvKernel(p, std::move(bias)) {
+    const nn::Window3d& win = p_.win;
+    wc_ = kernels::winograd_prepare(uk, w, p_.out_channels, p_.in_channels, win.in[1], win.in[2], win.out[1],
+                                    win.out[2], win.pad_begin[1], win.pad_begin[2]);
+    variant_ = uk->m == 6 ? "conv-winograd-f6x6" : "conv-winograd-f4x4";
+  }
+  size_t packed_bytes() const override { return wc_.packed_bytes(); }
+  const char* variant() const override { return variant_; }
+
+ private:
+  void run_image(const float* x, float* y, const Epilogue& ep, ThreadPool* pool) override {
+    kernels::winograd_conv2d(wc_, x, y, ep, pool);
+  }
+  kernels::WinogradConv wc_;
+  const char* variant_ = "";
+};
+
+// Everything else: im2col of a tile of output pixels into per-thread scratch, then GEMM.
+class ConvIm2colKernel : public FastConvKernel {
+ public:
+  ConvIm2colKernel(const FastConvParams& p, Tensor bias, const float* w) : FastConvKernel(p, std::move(bias)) {
+    const nn::Window3d& win = p_.win;
+    k_ = cg_ * win.kernel_size();
+    w_ = pack_groups(w, p_.group, mg_, k_);
+    ip_.channels = cg_;
+    ip_.in_h = win.in[1];
+    ip_.in_w = win.in[2];
+    ip_.out_h = win.out[1];
+    ip_.out_w = win.out[2];
+    ip_.kernel_h = win.kernel[1];
+    ip_.kernel_w = win.kernel[2];
+    ip_.stride_h = win.stride[1];
+    ip_.stride_w = win.stride[2];
+    ip_.pad_top = win.pad_begin[1];
+    ip_.pad_left = win.pad_begin[2];
+    ip_.dilation_h = win.dilation[1];
+    ip_.dilation_w = win.dilation[2];
+    // Column tile: the im2col tile stays around 512 KiB; whole planes when they are small.
+    constexpr int64_t kBudget = int64_t{1} << 17;  // floats
+    tile_ = std::max<int64_t>(64, kBudget / std::max<int64_t>(k_, 1) / 16 * 16);
+    if (tile_ >= out_plane_) tile_ = std::max<int64_t>(out_plane_, 1);
+    tiles_ = (out_plane_ + tile_ - 1) / tile_;
+  }
+  size_t packed_bytes() const override { return packed_size(w_); }
+  const char* variant() const override { return "conv-im2col-gemm"; }
+
+ private:
+  void run_image(const float* x, float* y, const Epilogue& ep, ThreadPool* pool) override {
+    const int64_t units = p_.group * tiles_;
+    auto unit = [&](int64_t u, ThreadPool* gemm_pool) {
+      const int64_t g = u / tiles_, p0 = (u % tiles_) * tile_, p1 = std::min(out_plane_, p0 + tile_);
+      float* col = kernels::conv_scratch(kernels::ConvScratchSlot::kIm2col, static_cast<size_t>(k_ * tile_));
+      kernels::im2col_nchw_f32(ip_, x + g * cg_ * in_plane_, p0, p1, col, p1 - p0);  // [K, p1 - p0]
+      kernels::gemm_packed_lhs(w_[static_cast<size_t>(g)], col, p1 - p0, p1 - p0, y + g * mg_ * out_plane_ + p0,
+                               out_plane_, group_epilogue(ep, g, p0), gemm_pool);
+    };
+    if (pool && pool->size() > 1 && units >= pool->size()) {
+      pool->parallel_for(units, [&](int64_t b, int64_t e, int) {
+        for (int64_t u = b; u < e; ++u) unit(u, nullptr);
+      });
+    } else {
+      for (int64_t u = 0; u < units; ++u) unit(u, pool);
+    }
+  }
+  std::vector<kernels::PackedLhs> w_;
+  kernels::Im2colParams ip_;
+  int64_t k_ = 0, tile_ = 0, tiles_ = 0;
+};
+
+// Output tile size (4 or 6) for Winograd, or 0 when im2col + GEMM should win. Estimated time =
+// GEMM FLOPs at ~80 GFLOP/s + transforms + weight bytes at ~8 GB/s: Winograd's transformed weights are
+// alpha^2 / 9 times larger, which dominates on small planes with many channels (7x7x512).
+int choose_winograd_tile(const FastConvParams& p) {
+  const nn::Window3d& w = p.win;
+  if (p.group != 1 || w.kernel[1] != 3 || w.kernel[2] != 3 || w.stride[1] != 1 || w.stride[2] != 1 ||
+      w.dilation[1] != 1 || w.dilation[2] != 1)
+    return 0;
+  if (p.in_channels < 16 || p.out_channels < 16) return 0;
+  const double oh = static_cast<double>(w.out[1]), ow = static_cast<double>(w.out[2]);
+  const double cin = static_cast<double>(p.in_channels), cout = static_cast<double>(p.out_channels);
+  constexpr double kFlopRate = 80e9, kByteRate = 8e9, kTransformRate = 20e9;
+  const double direct = 2.0 * oh * ow * 9 * cin * cout / kFlopRate + 4.0 * 9 * cin * cout / kByteRate;
+  auto cost = [&](double m) {
+    const double tiles = std::ceil(oh / m) * std::ceil(ow / m), a2 = (m + 2) * (m + 2);
+    return 2.0 * tiles * a2 * cin * cout / kFlopRate + 4.0 * a2 * cin * cout / kByteRate +
+           tiles * a2 * (cin + cout) * 4.0 / kTransformRate;
+  };
+  const double c6 = cost(6), c4 = cost(4);
+  if (std::min(c6, c4) >= 0.8 * direct) return 0;
+  return c6 <= c4 ? 6 : 4;
+}
+
+}  // namespace
+
+std::unique_ptr<OpKernel> prepare_fast_conv(const PrepareContext& ctx, const FastConvParams& p) {
+  if (ctx.reference_kernels() || p.win.rank != 2) return nullptr;
+  for (int i = 0; i < ctx.num_inputs(); ++i)
+    if (ctx.has_input(i) && ctx.input_dtype(i) != DType::kFloat32) return nullptr;
+  const Tensor* wt = ctx.constant_input(1);
+  if (!wt || p.batch < 1) return nullptr;
+  const float* w = wt->data<float>();
+  Tensor bias = nn::constant_as_f32(ctx, 2);
+  const nn::Window3d& win = p.win;
+  const int64_t cg = p.in_channels / p.group, mg = p.out_channels / p.group;
+  if (win.kernel[1] == 1 && win.kernel[2] == 1 && win.stride[1] == 1 && win.stride[2] == 1 &&
+      win.pad_begin[1] == 0 && win.pad_begin[2] == 0 && win.out[1] == win.in[1] && win.out[2] == win.in[2])
+    return std::make_unique<Conv1x1Kernel>(p, std::move(bias), w);
+  if (p.group > 1 && cg == 1 && mg == 1) return std::make_unique<ConvDepthwiseKernel>(p, std::move(bias), w);
+  if (const int m = choose_winograd_tile(p)) {
+    if (const kernels::WinogradUkernel* uk = kernels::select_winograd(m))
+      return std::make_unique<ConvWinogradKernel>(p, std::move(bias), w, uk);
+  }
+  return std::make_unique<ConvIm2colKernel>(p, std::move(bias), w);
+}
+
+}  // namespace edgerun
