@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <unistd.h>
+
+#include "core/mmap_file.h"
+#include "runtime/memory_plan.h"
 
 namespace edgerun {
 namespace {
@@ -30,42 +34,6 @@ bool is_nondeterministic(const Node& n) {
   return n.op_type.rfind("Random", 0) == 0 || n.op_type == "Multinomial" || n.op_type == "Bernoulli";
 }
 
-struct Buffer {
-  int value = -1;
-  size_t bytes = 0;
-  size_t first = 0, last = 0;  // step indices of definition and last use
-  size_t offset = 0;
-};
-
-// Greedy-by-size placement of buffers with disjoint lifetimes sharing arena space.
-size_t place_buffers(std::vector<Buffer>& bufs) {
-  std::vector<size_t> order(bufs.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return bufs[a].bytes > bufs[b].bytes; });
-  std::vector<size_t> placed;
-  size_t total = 0;
-  for (size_t bi : order) {
-    Buffer& b = bufs[bi];
-    std::vector<std::pair<size_t, size_t>> busy;  // [offset, end) of overlapping-lifetime buffers
-    for (size_t pi : placed) {
-      const Buffer& p = bufs[pi];
-      if (p.last < b.first || b.last < p.first) continue;
-      busy.emplace_back(p.offset, p.offset + p.bytes);
-    }
-    std::sort(busy.begin(), busy.end());
-    size_t off = 0;
-    for (auto [s, e] : busy) {
-      if (off + b.bytes <= s) break;
-      off = std::max(off, e);
-    }
-    b.offset = off;
-    total = std::max(total, off + b.bytes);
-    placed.push_back(bi);
-  }
-  return total;
-}
-
-size_t align64(size_t n) { return (n + 63) / 64 * 64; }
 
 // Sizes come from the model and its inputs: refuse absurd ones instead of failing to allocate.
 constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 34;  // 16 GiB
@@ -87,11 +55,27 @@ Expected<Tensor> allocate_tensor(DType dtype, const Shape& shape, const std::str
 
 namespace {
 
+// Nodes that produce nothing anybody reads (no graph output depends on them).
+std::vector<bool> dead_nodes(const Graph& g) {
+  std::vector<bool> needed(g.values.size(), false), dead(g.nodes.size(), true);
+  for (int v : g.outputs)
+    if (v >= 0) needed[static_cast<size_t>(v)] = true;
+  for (size_t ni = g.nodes.size(); ni-- > 0;) {
+    const Node& n = g.nodes[ni];
+    for (int v : n.outputs)
+      if (v >= 0 && needed[static_cast<size_t>(v)]) dead[ni] = false;
+    if (dead[ni]) continue;
+    for (int v : n.inputs)
+      if (v >= 0) needed[static_cast<size_t>(v)] = true;
+  }
+  return dead;
+}
+
 }  // namespace
 
 Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vector<Tensor>& inputs,
                                             bool* used_input_values, ThreadPool* pool,
-                                            bool reference_kernels) {
+                                            bool reference_kernels, bool reuse_buffers) {
   if (used_input_values) *used_input_values = false;
   const Graph& g = model.graph;
   if (inputs.size() != g.inputs.size())
@@ -120,8 +104,13 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
   const OpRegistry& registry = OpRegistry::get();
   std::vector<size_t> step_of_value(g.values.size(), SIZE_MAX);  // defining step for run-time values
 
+  const std::vector<bool> dead = reuse_buffers ? dead_nodes(g) : std::vector<bool>(g.nodes.size(), false);
   for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
     const Node& node = g.nodes[ni];
+    if (dead[ni]) {
+      ++plan->dead_nodes_;
+      continue;
+    }
     std::vector<ValueInfo> in_infos;
     bool all_const = true;
     for (size_t i = 0; i < node.inputs.size(); ++i) {
@@ -203,42 +192,91 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
                            "' is never produced");
 
   // Memory plan: run-time values share one arena according to their lifetimes.
-  std::vector<Buffer> bufs;
-  std::vector<int> buf_of_value(g.values.size(), -1);
+  std::vector<MemoryValue> mvalues(g.values.size());
   for (size_t v = 0; v < g.values.size(); ++v) {
     if (step_of_value[v] == SIZE_MAX || infos[v].constant) continue;
-    Buffer b;
-    b.value = static_cast<int>(v);
-    {
-      uint64_t bytes = dtype_size(infos[v].dtype);
-      for (int64_t d : infos[v].shape) {
-        if (d != 0 && bytes > kMaxTensorBytes / static_cast<uint64_t>(d))
-          return invalid_argument("value '", g.values[v].name, "' of shape ", shape_str(infos[v].shape),
-                                  " would need more than 16 GiB");
-        bytes *= static_cast<uint64_t>(d);
-      }
-      b.bytes = align64(static_cast<size_t>(bytes));
+    MemoryValue& mv = mvalues[v];
+    mv.arena = true;
+    mv.dtype = infos[v].dtype;
+    mv.shape = infos[v].shape;
+    uint64_t bytes = dtype_size(infos[v].dtype);
+    for (int64_t d : infos[v].shape) {
+      if (d != 0 && bytes > kMaxTensorBytes / static_cast<uint64_t>(d))
+        return invalid_argument("value '", g.values[v].name, "' of shape ", shape_str(infos[v].shape),
+                                " would need more than 16 GiB");
+      bytes *= static_cast<uint64_t>(d);
     }
-    b.first = b.last = step_of_value[v];
-    buf_of_value[v] = static_cast<int>(bufs.size());
-    bufs.push_back(b);
+    mv.bytes = static_cast<size_t>(bytes);
   }
-  for (size_t s = 0; s < plan->steps_.size(); ++s)
-    for (int v : g.nodes[static_cast<size_t>(plan->steps_[s].node)].inputs)
-      if (v >= 0 && buf_of_value[static_cast<size_t>(v)] >= 0)
-        bufs[static_cast<size_t>(buf_of_value[static_cast<size_t>(v)])].last = s;
-  for (int v : g.outputs)
-    if (buf_of_value[static_cast<size_t>(v)] >= 0) bufs[static_cast<size_t>(buf_of_value[static_cast<size_t>(v)])].last = plan->steps_.size();
-  plan->arena_bytes_ = place_buffers(bufs);
+  std::vector<MemoryStep> msteps;
+  for (const Step& st : plan->steps_) {
+    const Node& n = g.nodes[static_cast<size_t>(st.node)];
+    msteps.push_back(MemoryStep{n.domain.empty() ? n.op_type : std::string(), n.inputs, n.outputs});
+  }
+  MemoryPlan mem = plan_memory(msteps, mvalues, g.outputs, reuse_buffers);
+  plan->arena_bytes_ = mem.arena_bytes;
+  plan->aliased_ = mem.aliased_steps;
+  plan->in_place_ = mem.in_place_steps;
   ER_ASSIGN_OR_RETURN(Tensor arena, allocate_tensor(DType::kUInt8, {static_cast<int64_t>(plan->arena_bytes_)}, "activation arena"));
   auto keep = std::make_shared<Tensor>(arena);
-  for (const Buffer& b : bufs) {
-    const ValueInfo& info = infos[static_cast<size_t>(b.value)];
-    plan->values_[static_cast<size_t>(b.value)] =
-        Tensor::view(info.dtype, info.shape, arena.data<uint8_t>() + b.offset, keep);
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    if (mem.offset[v] < 0) continue;
+    plan->values_[v] = Tensor::view(infos[v].dtype, infos[v].shape, arena.data<uint8_t>() + mem.offset[v], keep);
   }
+  std::vector<Step> kept;
+  for (size_t s = 0; s < plan->steps_.size(); ++s)
+    if (!mem.skip[s]) kept.push_back(std::move(plan->steps_[s]));
+  plan->steps_ = std::move(kept);
   for (int k : resolver.used) plan->value_inputs_.emplace_back(k, inputs[static_cast<size_t>(k)].clone());
   return plan;
+}
+
+size_t Plan::release_packed_weight_pages() const {
+  const MappedFile* file = model_->file.get();
+  if (!file || file->size() == 0) return 0;
+  const Graph& g = model_->graph;
+  const uint8_t* fbegin = file->data();
+  const uint8_t* fend = fbegin + file->size();
+  // Byte ranges read at run time: unpacked step inputs and graph outputs (cloned after every run).
+  std::vector<std::pair<const uint8_t*, const uint8_t*>> read;
+  std::vector<int> packed_readers(g.values.size(), 0);
+  std::vector<bool> unpacked_reader(g.values.size(), false);
+  auto range = [](const Tensor& t) {
+    const uint8_t* p = static_cast<const uint8_t*>(t.raw_data());
+    return std::make_pair(p, p + t.nbytes());
+  };
+  for (const Step& s : steps_) {
+    const Node& n = g.nodes[static_cast<size_t>(s.node)];
+    std::vector<int> packed = s.kernel->packed_inputs();
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      int v = n.inputs[i];
+      if (v < 0) continue;
+      if (std::find(packed.begin(), packed.end(), static_cast<int>(i)) != packed.end()) {
+        ++packed_readers[static_cast<size_t>(v)];
+      } else {
+        unpacked_reader[static_cast<size_t>(v)] = true;
+        if (values_[static_cast<size_t>(v)].defined()) read.push_back(range(values_[static_cast<size_t>(v)]));
+      }
+    }
+  }
+  for (int v : g.outputs)
+    if (v >= 0 && values_[static_cast<size_t>(v)].defined()) read.push_back(range(values_[static_cast<size_t>(v)]));
+  size_t released = 0;
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    const Tensor& t = g.values[v].initializer;
+    if (!t.defined() || packed_readers[v] == 0 || unpacked_reader[v]) continue;
+    auto [b, e] = range(t);
+    if (b < fbegin || e > fend || b == e) continue;
+    bool overlaps = std::any_of(read.begin(), read.end(), [&](const auto& r) { return r.first < e && b < r.second; });
+    if (overlaps) continue;
+    const size_t off = static_cast<size_t>(b - fbegin), len = t.nbytes();
+    file->release_pages(off, len);
+    const uintptr_t ab = (reinterpret_cast<uintptr_t>(b) + page - 1) / page * page;
+    const uintptr_t ae = reinterpret_cast<uintptr_t>(e) / page * page;
+    if (ae > ab) released += ae - ab;
+  }
+  return released;
 }
 
 size_t Plan::packed_weight_bytes() const {

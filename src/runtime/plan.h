@@ -28,9 +28,11 @@ class Plan {
   // can then tell an error caused by placeholder input values from a real one.
   // `pool` (may be nullptr: single thread) is handed to every kernel at run time.
   // `reference_kernels`: every op uses its plain reference kernel (backend "reference").
+  // `reuse_buffers`: skip nodes whose outputs nobody uses, let view ops (Reshape...) alias their input and
+  // element-wise ops write in place (false: every value gets its own buffer, every node runs).
   static Expected<std::unique_ptr<Plan>> build(const Model& model, const std::vector<Tensor>& inputs,
                                                bool* used_input_values = nullptr, ThreadPool* pool = nullptr,
-                                               bool reference_kernels = false);
+                                               bool reference_kernels = false, bool reuse_buffers = true);
 
   Status run(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs);
 
@@ -53,6 +55,13 @@ class Plan {
   const std::vector<StepProfile>& profile() const { return profile_; }
   size_t num_steps() const { return steps_.size(); }
   size_t num_folded() const { return folded_; }
+  size_t num_dead_nodes() const { return dead_nodes_; }  // skipped: outputs never used
+  size_t num_aliased() const { return aliased_; }        // view ops turned into aliases (no step)
+  size_t num_in_place() const { return in_place_; }      // steps writing into an input's buffer
+
+  // Releases (madvise) the file pages of initializers that every run-time reader packed at prepare and
+  // that nothing reads at run time; returns the bytes of whole pages released. Only for mmapped models.
+  size_t release_packed_weight_pages() const;
 
  private:
   struct Step {
@@ -67,6 +76,7 @@ class Plan {
   std::vector<std::pair<int, Tensor>> value_inputs_;  // (graph input index, value used)
   size_t arena_bytes_ = 0;
   size_t folded_ = 0;
+  size_t dead_nodes_ = 0, aliased_ = 0, in_place_ = 0;
   bool profiling_ = false;
   std::vector<StepProfile> profile_;
 };

@@ -4,6 +4,7 @@
 
 #include "core/thread_pool.h"
 #include "graph/ir.h"
+#include "graph/passes/passes.h"
 #include "onnx/onnx_loader.h"
 #include "ops/op_registry.h"
 #include "runtime/plan.h"
@@ -19,8 +20,11 @@ struct Session::Impl {
   bool profiling = false;
 
   Expected<std::unique_ptr<Plan>> build(const std::vector<Tensor>& inputs, bool* used_values = nullptr) {
-    auto p = Plan::build(*model, inputs, used_values, pool.get(), options.backend == "reference");
+    const bool optimize = options.optimization_level >= 1;
+    auto p = Plan::build(*model, inputs, used_values, pool.get(), options.backend == "reference", optimize);
     if (p.ok() && profiling) (*p)->enable_profiling(true);
+    // Repacked weights are owned by the kernels now: drop the file's copy from memory (re-read if needed).
+    if (p.ok() && optimize) (*p)->release_packed_weight_pages();
     return p;
   }
 };
@@ -61,6 +65,7 @@ Expected<std::unique_ptr<Session>> Session::create(std::unique_ptr<Model> model,
   if (options.backend != "cpu" && options.backend != "reference")
     return invalid_argument("unknown backend '", options.backend, "' (available: cpu, reference)");
   im.pool = std::make_unique<ThreadPool>(options.threads);
+  ER_RETURN_IF_ERROR(optimize_model(*im.model, options.optimization_level));
   const Graph& g = im.model->graph;
   for (int v : g.inputs) im.inputs.push_back(spec_of(g.values[static_cast<size_t>(v)]));
   for (int v : g.outputs) im.outputs.push_back(spec_of(g.values[static_cast<size_t>(v)]));

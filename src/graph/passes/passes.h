@@ -1,0 +1,23 @@
+// Graph passes: rewrite a loaded model into an equivalent, cheaper one before planning. Shape-agnostic
+// (they run once per model, before shapes are known) and applied only where provably equivalent; values
+// that remain graph outputs keep their names. Fused nodes use the com.edgerun convention (ops/fused.h).
+#pragma once
+
+#include "edgerun/status.h"
+#include "graph/ir.h"
+
+namespace edgerun {
+
+// level 0: nothing; level >= 1: every pass below, in order.
+Status optimize_model(Model& model, int level);
+
+namespace passes {
+
+// Each pass returns how many rewrites it made.
+int remove_identity_nodes(Model& m);     // Identity, inference Dropout
+int fold_batchnorm_into_conv(Model& m);  // Conv(const W, B?) -> BatchNormalization
+int fuse_conv_epilogues(Model& m);       // Conv [+ Add residual] [+ activation] -> FusedConv
+int fuse_matmul_epilogues(Model& m);     // MatMul [+ bias] [+ activation] -> FusedMatMul; Gemm + act -> FusedGemm
+
+}  // namespace passes
+}  // namespace edgerun

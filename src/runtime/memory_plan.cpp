@@ -1,0 +1,193 @@
+#include "runtime/memory_plan.h"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+namespace edgerun {
+namespace {
+
+struct Buffer {
+  int root = -1;
+  size_t bytes = 0;
+  size_t first = 0, last = 0;  // step indices of definition and last use
+  size_t offset = 0;
+};
+
+// Greedy-by-size placement of buffers with disjoint lifetimes sharing arena space.
+size_t place_buffers(std::vector<Buffer>& bufs) {
+  std::vector<size_t> order(bufs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return bufs[a].bytes > bufs[b].bytes; });
+  std::vector<size_t> placed;
+  size_t total = 0;
+  for (size_t bi : order) {
+    Buffer& b = bufs[bi];
+    std::vector<std::pair<size_t, size_t>> busy;  // [offset, end) of overlapping-lifetime buffers
+    for (size_t pi : placed) {
+      const Buffer& p = bufs[pi];
+      if (p.last < b.first || b.last < p.first) continue;
+      busy.emplace_back(p.offset, p.offset + p.bytes);
+    }
+    std::sort(busy.begin(), busy.end());
+    size_t off = 0;
+    for (auto [s, e] : busy) {
+      if (off + b.bytes <= s) break;
+      off = std::max(off, e);
+    }
+    b.offset = off;
+    total = std::max(total, off + b.bytes);
+    placed.push_back(bi);
+  }
+  return total;
+}
+
+size_t align64(size_t n) { return (n + 63) / 64 * 64; }
+
+template <size_t N>
+bool listed(const std::array<std::string_view, N>& list, const std::string& op) {
+  return std::find(list.begin(), list.end(), op) != list.end();
+}
+
+}  // namespace
+
+bool op_runs_in_place(const std::string& op_type) {
+  // Checked against their kernels: each reads element i of its inputs before writing element i of the output
+  // (binary ops index the same-shape operand exactly like the output).
+  static constexpr std::array<std::string_view, 35> kOps = {
+      "Relu",  "LeakyRelu", "Sigmoid", "Tanh",  "HardSigmoid", "HardSwish", "Exp",   "Log",  "Neg",
+      "Abs",   "Sqrt",      "Reciprocal", "Erf", "Softplus",   "Softsign",  "Elu",   "Selu", "Celu",
+      "Gelu",  "Mish",      "Floor",   "Ceil",  "Round",       "Sin",       "Cos",   "Clip", "Not",
+      "Sign",  "ThresholdedRelu", "Add", "Sub", "Mul",         "Div",       "Swish", "Shrink"};
+  return listed(kOps, op_type);
+}
+
+bool op_is_view(const std::string& op_type) {
+  static constexpr std::array<std::string_view, 5> kOps = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"};
+  return listed(kOps, op_type);
+}
+
+namespace {
+
+MemoryPlan plan_variant(const std::vector<MemoryStep>& steps, const std::vector<MemoryValue>& values,
+                        const std::vector<int>& graph_outputs, bool alias, bool in_place) {
+  const size_t nv = values.size();
+  MemoryPlan plan;
+  plan.offset.assign(nv, -1);
+  plan.skip.assign(steps.size(), false);
+  auto arena = [&](int v) { return v >= 0 && values[static_cast<size_t>(v)].arena; };
+
+  // root[v]: the value whose buffer v lives in (itself unless aliased or written in place).
+  std::vector<int> root(nv, -1);
+  std::vector<std::vector<int>> members(nv);  // per root: the values sharing its buffer
+  for (size_t v = 0; v < nv; ++v)
+    if (values[v].arena) {
+      root[v] = static_cast<int>(v);
+      members[v].push_back(static_cast<int>(v));
+    }
+  if (alias) {
+    for (size_t s = 0; s < steps.size(); ++s) {
+      const MemoryStep& st = steps[s];
+      if (!op_is_view(st.op_type) || st.inputs.empty() || st.outputs.size() != 1) continue;
+      int in = st.inputs[0], out = st.outputs[0];
+      if (!arena(in) || !arena(out)) continue;
+      if (values[static_cast<size_t>(in)].bytes != values[static_cast<size_t>(out)].bytes ||
+          values[static_cast<size_t>(in)].dtype != values[static_cast<size_t>(out)].dtype)
+        continue;
+      root[static_cast<size_t>(out)] = root[static_cast<size_t>(in)];
+      members[static_cast<size_t>(root[static_cast<size_t>(in)])].push_back(out);
+      members[static_cast<size_t>(out)].clear();
+      plan.skip[s] = true;
+      ++plan.aliased_steps;
+    }
+  }
+
+  // Steps that still run, renumbered; lifetimes are in that numbering.
+  std::vector<size_t> order;
+  for (size_t s = 0; s < steps.size(); ++s)
+    if (!plan.skip[s]) order.push_back(s);
+  const size_t end = order.size();
+  std::vector<size_t> first(nv, SIZE_MAX), last(nv, 0);  // per root
+  for (size_t k = 0; k < order.size(); ++k) {
+    const MemoryStep& st = steps[order[k]];
+    for (int v : st.outputs)
+      if (arena(v)) {
+        size_t r = static_cast<size_t>(root[static_cast<size_t>(v)]);
+        first[r] = std::min(first[r], k);
+        last[r] = std::max(last[r], k);
+      }
+    for (int v : st.inputs)
+      if (arena(v)) last[static_cast<size_t>(root[static_cast<size_t>(v)])] = std::max(last[static_cast<size_t>(root[static_cast<size_t>(v)])], k);
+  }
+  for (int v : graph_outputs)
+    if (arena(v)) last[static_cast<size_t>(root[static_cast<size_t>(v)])] = end;
+
+  if (in_place) {
+    // In place: an output takes over an input's buffer when that buffer's last reader is this step.
+    for (size_t k = 0; k < order.size(); ++k) {
+      const MemoryStep& st = steps[order[k]];
+      if (!op_runs_in_place(st.op_type) || st.outputs.size() != 1 || !arena(st.outputs[0])) continue;
+      const int out = st.outputs[0];
+      const MemoryValue& ov = values[static_cast<size_t>(out)];
+      if (root[static_cast<size_t>(out)] != out) continue;
+      const size_t candidates = st.op_type == "Clip" ? 1 : std::min<size_t>(st.inputs.size(), 2);
+      for (size_t i = 0; i < candidates; ++i) {
+        int in = st.inputs[i];
+        if (!arena(in)) continue;
+        const MemoryValue& iv = values[static_cast<size_t>(in)];
+        if (iv.dtype != ov.dtype || iv.shape != ov.shape) continue;
+        const int r = root[static_cast<size_t>(in)];
+        if (last[static_cast<size_t>(r)] != k) continue;
+        // Another input in the same buffer under a different value (a view) might be indexed differently.
+        bool clash = false;
+        for (size_t j = 0; j < st.inputs.size(); ++j)
+          if (j != i && arena(st.inputs[j]) && st.inputs[j] != in && root[static_cast<size_t>(st.inputs[j])] == r) clash = true;
+        if (clash) continue;
+        for (int v : members[static_cast<size_t>(out)]) {
+          root[static_cast<size_t>(v)] = r;
+          members[static_cast<size_t>(r)].push_back(v);
+        }
+        members[static_cast<size_t>(out)].clear();
+        last[static_cast<size_t>(r)] = std::max(last[static_cast<size_t>(r)], last[static_cast<size_t>(out)]);
+        ++plan.in_place_steps;
+        break;
+      }
+    }
+  }
+
+  std::vector<Buffer> bufs;
+  std::vector<int> buf_of_root(nv, -1);
+  for (size_t v = 0; v < nv; ++v) {
+    if (root[v] != static_cast<int>(v) || first[v] == SIZE_MAX) continue;
+    Buffer b;
+    b.root = static_cast<int>(v);
+    b.bytes = align64(values[v].bytes);
+    b.first = first[v];
+    b.last = last[v];
+    buf_of_root[v] = static_cast<int>(bufs.size());
+    bufs.push_back(b);
+  }
+  plan.arena_bytes = place_buffers(bufs);
+  for (size_t v = 0; v < nv; ++v) {
+    if (root[v] < 0) continue;
+    int b = buf_of_root[static_cast<size_t>(root[v])];
+    if (b >= 0) plan.offset[v] = static_cast<int64_t>(bufs[static_cast<size_t>(b)].offset);
+  }
+  return plan;
+}
+
+}  // namespace
+
+MemoryPlan plan_memory(const std::vector<MemoryStep>& steps, const std::vector<MemoryValue>& values,
+                       const std::vector<int>& graph_outputs, bool reuse_buffers) {
+  MemoryPlan plain = plan_variant(steps, values, graph_outputs, false, false);
+  if (!reuse_buffers) return plain;
+  // Greedy placement is not monotone: longer-lived shared buffers can fragment the arena. Keep the most
+  // reuse that does not grow it.
+  MemoryPlan full = plan_variant(steps, values, graph_outputs, true, true);
+  if (full.arena_bytes <= plain.arena_bytes) return full;
+  MemoryPlan alias_only = plan_variant(steps, values, graph_outputs, true, false);
+  return alias_only.arena_bytes <= plain.arena_bytes ? alias_only : plain;
+}
+
+}  // namespace edgerun

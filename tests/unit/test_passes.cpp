@@ -1,0 +1,395 @@
+// Graph passes (src/graph/passes/) and the planner's buffer reuse: structure after each pass, and outputs equal
+// to the unoptimized model (the end-to-end checks skip while the fused ops are not registered).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "core/mmap_file.h"
+#include "edgerun/session.h"
+#include "graph/passes/passes.h"
+#include "onnx/onnx_loader.h"
+#include "ops/fused.h"
+#include "ops/op_registry.h"
+#include "runtime/plan.h"
+#include "unit/onnx_test_builder.h"
+
+namespace edgerun {
+namespace {
+
+namespace t = edgerun::testing;
+
+std::vector<float> random_floats(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+std::unique_ptr<Model> load(const t::GraphParts& parts, int64_t opset = 13) {
+  t::ModelParts mp;
+  mp.opsets = {{"", opset}};
+  std::string bytes = t::model(t::graph(parts), mp);
+  auto m = load_onnx_model(MappedFile::from_bytes(bytes.data(), bytes.size()), "");
+  EXPECT_TRUE(m.ok()) << m.status().to_string();
+  return m.ok() ? std::move(m).value() : nullptr;
+}
+
+std::vector<std::string> op_types(const Model& m) {
+  std::vector<std::string> ops;
+  for (const Node& n : m.graph.nodes) ops.push_back(n.domain.empty() ? n.op_type : n.domain + "." + n.op_type);
+  return ops;
+}
+
+const Node* find_op(const Model& m, const std::string& op) {
+  for (const Node& n : m.graph.nodes)
+    if (n.op_type == op) return &n;
+  return nullptr;
+}
+
+bool registered(const char* op) { return OpRegistry::get().find(kEdgerunDomain, op, 1) != nullptr; }
+
+std::vector<Tensor> run(const Model& m, int level, const std::string& backend, const std::vector<Tensor>& inputs) {
+  SessionOptions o;
+  o.optimization_level = level;
+  o.backend = backend;
+  o.threads = 1;
+  auto s = Session::create(std::make_unique<Model>(m), o);
+  EXPECT_TRUE(s.ok()) << s.status().to_string();
+  if (!s.ok()) return {};
+  std::vector<Tensor> out;
+  Status st = (*s)->run(inputs, &out);
+  EXPECT_TRUE(st.ok()) << st.to_string();
+  return out;
+}
+
+void expect_close(const std::vector<Tensor>& a, const std::vector<Tensor>& b, double rel = 1e-5) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t k = 0; k < a.size(); ++k) {
+    ASSERT_EQ(a[k].shape(), b[k].shape());
+    double max_ref = 0, max_err = 0;
+    for (int64_t i = 0; i < a[k].numel(); ++i) {
+      max_ref = std::max(max_ref, std::abs(static_cast<double>(a[k].data<float>()[i])));
+      max_err = std::max(max_err, std::abs(static_cast<double>(a[k].data<float>()[i]) - b[k].data<float>()[i]));
+    }
+    EXPECT_LE(max_err, rel * std::max(max_ref, 1e-30)) << "output " << k;
+  }
+}
+
+// Reference + as written vs optimized cpu: the same numbers.
+void expect_optimized_matches(const Model& m, const std::vector<Tensor>& inputs) {
+  expect_close(run(m, 0, "reference", inputs), run(m, 1, "cpu", inputs));
+}
+
+std::string f32_input(const std::string& name, const std::vector<int64_t>& dims) { return t::value_info(name, 1, dims); }
+
+// Conv 3x3 pad 1, 4 -> 4 channels, weights W<tag>, bias B<tag>.
+void add_conv(t::GraphParts& p, const std::string& x, const std::string& y, const std::string& tag, uint32_t seed) {
+  p.initializers.push_back(t::tensor_f32("W" + tag, {4, 4, 3, 3}, random_floats(144, seed)));
+  p.initializers.push_back(t::tensor_f32("B" + tag, {4}, random_floats(4, seed + 1)));
+  p.nodes.push_back(t::node("Conv", {x, "W" + tag, "B" + tag}, {y}, "conv" + tag,
+                            {t::attr_ints("pads", {1, 1, 1, 1}), t::attr_ints("kernel_shape", {3, 3})}));
+}
+
+void add_bn(t::GraphParts& p, const std::string& x, const std::string& y, const std::string& tag, uint32_t seed) {
+  p.initializers.push_back(t::tensor_f32("s" + tag, {4}, random_floats(4, seed, 0.5f, 1.5f)));
+  p.initializers.push_back(t::tensor_f32("b" + tag, {4}, random_floats(4, seed + 1)));
+  p.initializers.push_back(t::tensor_f32("m" + tag, {4}, random_floats(4, seed + 2)));
+  p.initializers.push_back(t::tensor_f32("v" + tag, {4}, random_floats(4, seed + 3, 0.1f, 2.0f)));
+  p.nodes.push_back(t::node("BatchNormalization", {x, "s" + tag, "b" + tag, "m" + tag, "v" + tag}, {y}, "bn" + tag,
+                            {t::attr_float("epsilon", 1e-3f)}));
+}
+
+Tensor image(uint32_t seed) { return Tensor::from_vector(DType::kFloat32, {1, 4, 5, 6}, random_floats(120, seed)); }
+
+TEST(Passes, IdentityAndDropoutRemovedGraphOutputsKeepNames) {
+  t::GraphParts p;
+  p.inputs = {f32_input("X", {2, 3})};
+  p.nodes = {t::node("Relu", {"X"}, {"a"}), t::node("Identity", {"a"}, {"b"}), t::node("Dropout", {"b"}, {"c"}),
+             t::node("Sigmoid", {"c"}, {"d"}), t::node("Identity", {"d"}, {"Y"}),
+             t::node("Dropout", {"a"}, {"e", "mask"}), t::node("Identity", {"X"}, {"Z"})};
+  p.outputs = {f32_input("Y", {2, 3}), f32_input("Z", {2, 3}), t::value_info("mask", 9, {2, 3})};
+  auto m = load(p);
+  ASSERT_TRUE(m);
+  Model before = *m;
+  EXPECT_EQ(passes::remove_identity_nodes(*m), 3);
+  // The Dropout whose mask is a graph output stays; Identity(X) -> Z stays (Z must keep its name, X is an input).
+  EXPECT_EQ(op_types(*m), (std::vector<std::string>{"Relu", "Sigmoid", "Dropout", "Identity"}));
+  const Node* sig = find_op(*m, "Sigmoid");
+  ASSERT_TRUE(sig);
+  EXPECT_EQ(m->graph.values[static_cast<size_t>(sig->outputs[0])].name, "Y");
+  EXPECT_EQ(m->graph.values[static_cast<size_t>(sig->inputs[0])].name, "a");
+  EXPECT_EQ(m->graph.values[static_cast<size_t>(sig->outputs[0])].producer, 1);
+  Tensor x = Tensor::from_vector(DType::kFloat32, {2, 3}, random_floats(6, 1));
+  std::vector<Tensor> ref = run(before, 0, "reference", {x});
+  std::vector<Tensor> got = run(*m, 0, "reference", {x});
+  ASSERT_EQ(ref.size(), 3u);
+  ref.pop_back();  // mask (bool)
+  got.pop_back();
+  expect_close(ref, got, 0.0);
+}
+
+TEST(Passes, TrainingDropoutIsKept) {
+  t::GraphParts p;
+  p.inputs = {f32_input("X", {2, 3})};
+  p.initializers = {t::tensor_raw("train", 9, {}, std::string(1, '\1')), t::tensor_f32("ratio", {}, {0.5f})};
+  p.nodes = {t::node("Dropout", {"X", "ratio", "train"}, {"a"}), t::node("Relu", {"a"}, {"Y"})};
+  p.outputs = {f32_input("Y", {2, 3})};
+  auto m = load(p);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(passes::remove_identity_nodes(*m), 0);
+}
+
+TEST(Passes, BatchNormFoldsIntoConv) {
+  t::GraphParts p;
+  p.inputs = {f32_input("X", {1, 4, 5, 6})};
+  add_conv(p, "X", "c", "0", 10);
+  add_bn(p, "c", "Y", "0", 20);
+  p.outputs = {f32_input("Y", {1, 4, 5, 6})};
+  auto m = load(p);
+  ASSERT_TRUE(m);
+  Model before = *m;
+  EXPECT_EQ(passes::fold_batchnorm_into_conv(*m), 1);
+  ASSERT_EQ(op_types(*m), (std::vector<std::string>{"Conv"}));
+  const Node& conv = m->graph.nodes[0];
+  EXPECT_EQ(m->graph.values[static_cast<size_t>(conv.outputs[0])].name, "Y");
+  EXPECT_NE(m->graph.values[static_cast<size_t>(conv.inputs[1])].name, "W0");  // new W', original untouched
+  EXPECT_TRUE(m->graph.values[static_cast<size_t>(conv.inputs[2])].initializer.defined());
+  Tensor x = image(3);
+  expect_close(run(before, 0, "reference", {x}), run(*m, 0, "reference", {x}));
+}
+
+TEST(Passes, BatchNormNotFoldedWhenConvOutputIsShared) {
+  t::GraphParts p;
+  p.inputs = {f32_input("X", {1, 4, 5, 6})};
+  add_conv(p, "X", "c", "0", 10);
+  add_bn(p, "c", "Y", "0", 20);
+  p.nodes.push_back(t::node("Relu", {"c"}, {"Z"}));
+  p.outputs = {f32_input("Y", {1, 4, 5, 6}), f32_input("Z", {1, 4, 5, 6})};
+  auto m = load(p);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(passes::fold_batchnorm_into_conv(*m), 0);
+  EXPECT_EQ(m->graph.nodes.size(), 3u);
+}
+
+// Conv0 -> BN -> Add(., Conv1 out) -> Relu: one FusedConv with Z = conv1's output.
+TEST(Passes, ConvBatchNormResidualReluFuse) {
+  t::GraphParts p;
+  p.inputs = {f32_input("X", {1, 4, 5, 6})};
+  add_conv(p, "X", "r", "1", 30);
+  add_conv(p, "X", "c", "0", 10);
+  add_bn(p, "c", "n", "0", 20);
+  p.nodes.push_back(t::node("Add", {"n", "r"}, {"s"}));
+  p.nodes.push_back(t::node("Relu", {"s"}, {"Y"}));
+  p.outputs = {f32_input("Y", {1, 4, 5, 6})};
+  auto m = load(p);
+  ASSERT_TRUE(m);
+  Model before = *m;
+  EXPECT_EQ(passes::fold_batchnorm_into_conv(*m), 1);
+  EXPECT_EQ(passes::fuse_conv_epilogues(*m), 1);
+  ASSERT_EQ(op_types(*m), (std::vector<std::string>{"Conv", "com.edgerun.FusedConv"}));
+  const Node& f = m->graph.nodes[1];
+  // conv1 comes first in the file, so it takes the Add; the BN-folded conv0's output is its residual.
+  EXPECT_EQ(f.name, "conv1");
+  ASSERT_EQ(f.inputs.size(), 4u);
+  EXPECT_EQ(m->graph.values[static_cast<size_t>(f.inputs[3])].name, "n");
+  EXPECT_EQ(m->graph.values[static_cast<size_t>(f.outputs[0])].name, "Y");
+  EXPECT_EQ(f.attr_string("activation", ""), "Relu");
+  EXPECT_EQ(m->opset(kEdgerunDomain), 1);
+  if (!registered("FusedConv")) GTEST_SKIP() << "com.edgerun.FusedConv not registered yet";
+  expect_optimized_matches(before, {image(4)});
+}
+
+TEST(Passes, ConvSiluAndClipFuse) {
+  t::GraphParts p;
+  p.inputs = {f32_input("X", {1, 4, 5, 6})};
+  add_conv(p, "X", "c", "0", 10);
+  p.nodes.push_back(t::node("Sigmoid", {"c"}, {"sg"}));
+  p.nodes.push_back(t::node("Mul", {"sg", "c"}, {"a"}));
+  add_conv(p, "a", "c1", "1", 40);
+  p.initializers.push_back(t::tensor_f32("lo", {}, {0.0f}));
+  p.initializers.push_back(t::tensor_f32("hi", {}, {0.5f}));
+  p.nodes.push_back(t::node("Clip", {"c1", "lo", "hi"}, {"Y"}));
+  p.outputs = {f32_input("Y", {1, 4, 5, 6})};
+  auto m = load(p);
+  ASSERT_TRUE(m);
+  Model before = *m;
+  EXPECT_EQ(passes::fuse_conv_epilogues(*m), 2);
+  ASSERT_EQ(op_types(*m), (std::vector<std::string>{"com.edgerun.FusedConv", "com.edgerun.FusedConv"}));
+  EXPECT_EQ(m->graph.nodes[0].attr_string("activation", ""), "SiLU");
+  EXPECT_EQ(m->graph.nodes[0].inputs.size(), 3u);
+  EXPECT_EQ(m->graph.nodes[1].attr_string("activation", ""), "Clip");
+  EXPECT_EQ(m->graph.nodes[1].attr_floats("activation_params"), (std::vector<float>{0.0f, 0.5f}));
+  if (!registered("FusedConv")) GTEST_SKIP() << "com.edgerun.FusedConv not registered yet";
+  expect_optimized_matches(before, {image(5)});
+}
+
+TEST(Passes, ConvNotFusedWhenUnsafe) {
+  t::GraphParts p;
+  p.inputs = {f32_input("X", {1, 4, 5, 6}), f32_input("lo", {})};
+  // Add of a broadcasting constant is no residual; Clip with a run-time bound is no constant activation;
+  // a conv output that is also a graph output stays.
+  add_conv(p, "X", "c0", "0", 10);
+  p.initializers.push_back(t::tensor_f32("k", {4, 1, 1}, {1, 2, 3, 4}));
+  p.nodes.push_back(t::node("Add", {"c0", "k"}, {"a0"}));
+  add_conv(p, "a0", "c1", "1", 20);
+  p.nodes.push_back(t::node("Clip", {"c1", "lo"}, {"a1"}));
+  add_conv(p, "a1", "Y", "2", 30);
+  p.nodes.push_back(t::node("Relu", {"Y"}, {"Z"}));
+  p.outputs = {f32_input("Y", {1, 4, 5, 6}), f32_input("Z", {1, 4, 5, 6})};
+  auto m = load(p);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(passes::fuse_conv_epilogues(*m), 0);
+  EXPECT_EQ(m->graph.nodes.size(), 6u);
+}
+
+// MatMul + bias + GELU in two arrangements; Gemm + Relu.
+TEST(Passes, MatMulBiasGeluAndGemmReluFuse) {
+  t::GraphParts p;
+  p.inputs = {f32_input("X", {2, 3, 8})};
+  p.initializers = {t::tensor_f32("B", {8, 8}, random_floats(64, 7)), t::tensor_f32("bias", {8}, random_floats(8, 8)),
+                    t::tensor_f32("sqrt2", {}, {1.4142135f}), t::tensor_f32("one", {}, {1.0f}),
+                    t::tensor_f32("half", {}, {0.5f}), t::tensor_f32("G", {8, 5}, random_floats(40, 9))};
+  // (x * (1 + erf(x / sqrt2))) * 0.5
+  p.nodes = {t::node("MatMul", {"X", "B"}, {"m"}, "mm0"), t::node("Add", {"bias", "m"}, {"x"}),
+             t::node("Div", {"x", "sqrt2"}, {"d"}), t::node("Erf", {"d"}, {"e"}), t::node("Add", {"e", "one"}, {"a"}),
+             t::node("Mul", {"x", "a"}, {"p"}), t::node("Mul", {"p", "half"}, {"g"})};
+  // (x * 0.5) * (1 + erf(x / sqrt2)), no bias
+  p.nodes.push_back(t::node("MatMul", {"g", "B"}, {"x2"}, "mm1"));
+  p.nodes.push_back(t::node("Div", {"x2", "sqrt2"}, {"d2"}));
+  p.nodes.push_back(t::node("Erf", {"d2"}, {"e2"}));
+  p.nodes.push_back(t::node("Add", {"one", "e2"}, {"a2"}));
+  p.nodes.push_back(t::node("Mul", {"half", "x2"}, {"h2"}));
+  p.nodes.push_back(t::node("Mul", {"h2", "a2"}, {"g2"}));
+  p.nodes.push_back(t::node("Reshape", {"g2", "shape"}, {"r"}));
+  p.initializers.push_back(t::tensor_raw("shape", 7, {2}, t::bytes_of(std::vector<int64_t>{6, 8})));
+  p.nodes.push_back(t::node("Gemm", {"r", "G"}, {"gm"}, "gemm0"));
+  p.nodes.push_back(t::node("Relu", {"gm"}, {"Y"}));
+  p.outputs = {f32_input("Y", {6, 5})};
+  auto m = load(p);
+  ASSERT_TRUE(m);
+  Model before = *m;
+  EXPECT_EQ(passes::fuse_matmul_epilogues(*m), 3);
+  ASSERT_EQ(op_types(*m), (std::vector<std::string>{"com.edgerun.FusedMatMul", "com.edgerun.FusedMatMul", "Reshape",
+                                                     "com.edgerun.FusedGemm"}));
+  const Node& f0 = m->graph.nodes[0];
+  EXPECT_EQ(f0.name, "mm0");
+  ASSERT_EQ(f0.inputs.size(), 3u);
+  EXPECT_EQ(m->graph.values[static_cast<size_t>(f0.inputs[2])].name, "bias");
+  EXPECT_EQ(f0.attr_string("activation", ""), "Gelu");
+  EXPECT_EQ(m->graph.nodes[1].inputs.size(), 2u);
+  EXPECT_EQ(m->graph.nodes[1].attr_string("activation", ""), "Gelu");
+  EXPECT_EQ(m->graph.nodes[3].attr_string("activation", ""), "Relu");
+  EXPECT_EQ(m->graph.values[static_cast<size_t>(m->graph.nodes[3].outputs[0])].name, "Y");
+  if (!registered("FusedMatMul") || !registered("FusedGemm")) GTEST_SKIP() << "fused GEMM ops not registered yet";
+  expect_optimized_matches(before, {Tensor::from_vector(DType::kFloat32, {2, 3, 8}, random_floats(48, 11))});
+}
+
+TEST(Passes, GeluWithSharedIntermediateNotFused) {
+  t::GraphParts p;
+  p.inputs = {f32_input("X", {3, 8})};
+  p.initializers = {t::tensor_f32("B", {8, 8}, random_floats(64, 7)), t::tensor_f32("sqrt2", {}, {1.4142135f}),
+                    t::tensor_f32("one", {}, {1.0f}), t::tensor_f32("half", {}, {0.5f})};
+  p.nodes = {t::node("MatMul", {"X", "B"}, {"x"}), t::node("Div", {"x", "sqrt2"}, {"d"}), t::node("Erf", {"d"}, {"e"}),
+             t::node("Add", {"e", "one"}, {"a"}), t::node("Mul", {"x", "a"}, {"p"}),
+             t::node("Mul", {"p", "half"}, {"Y"})};
+  p.outputs = {f32_input("Y", {3, 8}), f32_input("e", {3, 8})};
+  auto m = load(p);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(passes::fuse_matmul_epilogues(*m), 0);
+}
+
+// Planner: dead nodes skipped, Reshape aliased, element-wise ops in place; same outputs, smaller arena.
+TEST(PlanMemory, AliasInPlaceDeadSteps) {
+  t::GraphParts p;
+  p.inputs = {f32_input("X", {4, 64})};
+  p.initializers = {t::tensor_raw("shape", 7, {2}, t::bytes_of(std::vector<int64_t>{16, 16}))};
+  p.nodes = {t::node("Exp", {"X"}, {"a"}),           t::node("Neg", {"a"}, {"b"}),
+             t::node("Reshape", {"b", "shape"}, {"c"}), t::node("Sigmoid", {"c"}, {"d"}),
+             t::node("Mul", {"d", "d"}, {"e"}),      t::node("Tanh", {"a"}, {"unused"}),
+             t::node("Add", {"e", "e"}, {"Y"})};
+  p.outputs = {f32_input("Y", {16, 16})};
+  auto m = load(p);
+  ASSERT_TRUE(m);
+  Tensor x = Tensor::from_vector(DType::kFloat32, {4, 64}, random_floats(256, 12));
+  auto plain = Plan::build(*m, {x}, nullptr, nullptr, true, false);
+  auto reuse = Plan::build(*m, {x}, nullptr, nullptr, true, true);
+  ASSERT_TRUE(plain.ok() && reuse.ok());
+  EXPECT_EQ((*plain)->num_steps(), 7u);
+  EXPECT_EQ((*reuse)->num_dead_nodes(), 1u);
+  EXPECT_EQ((*reuse)->num_aliased(), 1u);
+  EXPECT_EQ((*reuse)->num_steps(), 5u);
+  EXPECT_GE((*reuse)->num_in_place(), 3u);  // Neg, Sigmoid, Mul, Add all can
+  EXPECT_EQ((*reuse)->arena_bytes(), 1024u);
+  EXPECT_LT((*reuse)->arena_bytes(), (*plain)->arena_bytes());
+  std::vector<Tensor> a, b;
+  ASSERT_TRUE((*plain)->run({x}, &a).ok());
+  ASSERT_TRUE((*reuse)->run({x}, &b).ok());
+  expect_close(a, b, 0.0);
+}
+
+// A value read after the in-place candidate step keeps its own buffer: Relu may not overwrite `a`, the Add may.
+TEST(PlanMemory, NoInPlaceWhileInputIsStillRead) {
+  t::GraphParts p;
+  p.inputs = {f32_input("X", {8})};
+  p.nodes = {t::node("Exp", {"X"}, {"a"}), t::node("Relu", {"a"}, {"b"}), t::node("Add", {"a", "b"}, {"Y"})};
+  p.outputs = {f32_input("Y", {8})};
+  auto m = load(p);
+  ASSERT_TRUE(m);
+  Tensor x = Tensor::from_vector(DType::kFloat32, {8}, random_floats(8, 13));
+  auto plan = Plan::build(*m, {x}, nullptr, nullptr, true, true);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ((*plan)->num_in_place(), 1u);
+  std::vector<Tensor> out;
+  ASSERT_TRUE((*plan)->run({x}, &out).ok());
+  for (int i = 0; i < 8; ++i) {
+    float a = std::exp(x.data<float>()[i]);
+    EXPECT_FLOAT_EQ(out[0].data<float>()[i], a + std::max(a, 0.0f));
+  }
+}
+
+// Released weight pages are re-read from the file when needed: results stay right.
+TEST(PlanMemory, ReleasingWeightPagesKeepsResults) {
+  std::filesystem::path path = std::filesystem::temp_directory_path() / "edgerun_test_release_pages.onnx";
+  // The loader views W in the mmap only when its bytes are 4-aligned: vary the node name's length until they are.
+  std::unique_ptr<Model> m;
+  const std::string w_name = "W";
+  for (const char* name : {"c", "cv", "cnv", "conv"}) {
+    if (m) break;
+    t::GraphParts p;
+    p.inputs = {f32_input("X", {1, 64, 8, 8})};
+    p.initializers = {t::tensor_f32(w_name, {64, 64, 3, 3}, random_floats(64 * 64 * 9, 14))};
+    p.nodes = {t::node("Conv", {"X", w_name}, {"Y"}, name, {t::attr_ints("pads", {1, 1, 1, 1})})};
+    p.outputs = {f32_input("Y", {1, 64, 8, 8})};
+    std::string bytes = t::model(t::graph(p), t::ModelParts{});
+    { std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size())); }
+    auto loaded = load_onnx_model(path.string());
+    ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+    const Tensor& w = (*loaded)->graph.values[static_cast<size_t>((*loaded)->graph.find_value(w_name))].initializer;
+    const uint8_t* wp = static_cast<const uint8_t*>(w.raw_data());
+    const MappedFile& f = *(*loaded)->file;
+    if (wp >= f.data() && wp < f.data() + f.size()) m = std::move(loaded).value();
+  }
+  ASSERT_TRUE(m) << "no name length put W's bytes in place";
+  Tensor x = Tensor::from_vector(DType::kFloat32, {1, 64, 8, 8}, random_floats(4096, 15));
+  auto ref = Plan::build(*m, {x}, nullptr, nullptr, true, false);
+  auto plan = Plan::build(*m, {x}, nullptr, nullptr, false, true);
+  ASSERT_TRUE(ref.ok() && plan.ok());
+  size_t released = (*plan)->release_packed_weight_pages();
+  std::printf("packed %zu bytes, released %zu bytes\n", (*plan)->packed_weight_bytes(), released);
+  if ((*plan)->packed_weight_bytes() > 0) EXPECT_GT(released, 64u * 64 * 9 * 4 - 8192);
+  EXPECT_EQ((*ref)->release_packed_weight_pages(), 0u);  // reference kernels pack nothing
+  std::vector<Tensor> a, b;
+  ASSERT_TRUE((*ref)->run({x}, &a).ok());
+  ASSERT_TRUE((*plan)->run({x}, &b).ok());
+  expect_close(a, b, 1e-5);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace edgerun
