@@ -1,9 +1,13 @@
 // Unary element-wise ops: math, activations, logical Not, BitwiseNot, IsNaN, IsInf.
 // Each op is a functor `f(x, params)` on the compute type (float for float16/bfloat16); prepare picks one
 // instantiated loop per (op, dtype), so run() is a single indirect call over a contiguous buffer.
+// Float32 Sigmoid / Tanh / Erf / Exp / Relu / HardSwish / HardSigmoid use the f32-vmath kernels instead
+// (unless the session asks for reference kernels), split over the thread pool for large tensors.
 #include <algorithm>
 #include <cmath>
 
+#include "core/thread_pool.h"
+#include "kernels/f32-vmath/vmath.h"
 #include "ops/ew_common.h"
 
 namespace edgerun::ew {
@@ -260,6 +264,58 @@ struct OpBitwiseNot : OpBase {
   }
 };
 
+// ---------------------------------------------------------------------------------------------
+// Float32 fast paths through f32-vmath.
+
+using FastUnaryFn = void (*)(const float* x, float* y, int64_t n, const UnaryParams& p);
+
+template <class Op>
+struct FastF32 {
+  static constexpr FastUnaryFn fn = nullptr;
+};
+#define ER_FAST_F32(OpName, body)                                                      \
+  template <>                                                                          \
+  struct FastF32<OpName> {                                                             \
+    static void run(const float* x, float* y, int64_t n, const UnaryParams& p) {       \
+      (void)p;                                                                         \
+      body;                                                                            \
+    }                                                                                  \
+    static constexpr FastUnaryFn fn = &run;                                            \
+  }
+ER_FAST_F32(OpSigmoid, kernels::sigmoid_f32(x, y, n));
+ER_FAST_F32(OpTanh, kernels::tanh_f32(x, y, n));
+ER_FAST_F32(OpErf, kernels::erf_f32(x, y, n));
+ER_FAST_F32(OpExp, kernels::exp_f32(x, y, n));
+ER_FAST_F32(OpRelu, kernels::activation_f32({kernels::Act::kClamp, 0.0f, INFINITY}, x, y, n));
+ER_FAST_F32(OpHardSwish, kernels::activation_f32({kernels::Act::kHardSwish, 0.0f, 0.0f}, x, y, n));
+ER_FAST_F32(OpHardSigmoid, kernels::activation_f32({kernels::Act::kHardSigmoid, p.alpha, p.beta}, x, y, n));
+#undef ER_FAST_F32
+
+class FastUnaryKernel : public OpKernel {
+ public:
+  FastUnaryKernel(FastUnaryFn fn, UnaryParams p) : fn_(fn), p_(p) {}
+  const char* variant() const override { return kernels::vmath_name(); }
+  Status run(KernelContext& ctx) override {
+    const float* x = ctx.inputs[0]->data<float>();
+    float* y = ctx.outputs[0]->data<float>();
+    const int64_t n = ctx.inputs[0]->numel();
+    constexpr int64_t kParallelMin = 1 << 16, kBlock = 1 << 14;
+    if (ctx.pool && ctx.pool->size() > 1 && n >= kParallelMin) {
+      ctx.pool->parallel_for((n + kBlock - 1) / kBlock, [&](int64_t b, int64_t e, int) {
+        const int64_t i0 = b * kBlock, i1 = std::min(n, e * kBlock);
+        fn_(x + i0, y + i0, i1 - i0, p_);
+      });
+    } else {
+      fn_(x, y, n, p_);
+    }
+    return Status();
+  }
+
+ private:
+  FastUnaryFn fn_;
+  UnaryParams p_;
+};
+
 template <class Op, TypeSet kTypes>
 Expected<std::unique_ptr<OpKernel>> prepare_unary(PrepareContext& ctx) {
   if (!ctx.has_input(0)) return ctx.error("input 0 is required");
@@ -269,6 +325,9 @@ Expected<std::unique_ptr<OpKernel>> prepare_unary(PrepareContext& ctx) {
   UnaryParams p;
   ER_RETURN_IF_ERROR(Op::read(ctx, p));
   ctx.set_output(0, d, ctx.input_shape(0));
+  if constexpr (FastF32<Op>::fn != nullptr) {
+    if (d == DType::kFloat32 && !ctx.reference_kernels()) return make_kernel<FastUnaryKernel>(FastF32<Op>::fn, p);
+  }
   return make_kernel<UnaryKernel>(fn, p);
 }
 

@@ -2,10 +2,14 @@
 // reference kernels. Windows are separable, so for every output coordinate along each axis prepare
 // precomputes which kernel taps land inside the input (and inside input + pads, for
 // count_include_pad); run() then only loops over valid taps.
+// Fast paths (float32, not the reference backend): separable 2-D Max/AveragePool and a vectorized
+// GlobalAveragePool, parallel over the N*C planes.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "core/thread_pool.h"
+#include "kernels/f32-vmath/vmath.h"
 #include "ops/nn_util.h"
 #include "ops/op_registry.h"
 
@@ -137,6 +141,91 @@ class PoolKernel : public OpKernel {
   AxisTaps taps_[3];
 };
 
+// Runs fn(plane_begin, plane_end) over [0, planes), split over the pool when the work is large enough.
+template <class F>
+void for_planes(ThreadPool* pool, int64_t planes, int64_t work_per_plane, F&& fn) {
+  if (pool && pool->size() > 1 && planes > 1 && planes * work_per_plane >= (1 << 14)) {
+    pool->parallel_for(planes, [&](int64_t b, int64_t e, int) { fn(b, e); });
+  } else {
+    fn(0, planes);
+  }
+}
+
+// Float32 2-D MaxPool / AveragePool with dilation 1 and no Indices output. Windows are separable:
+// per output row, the valid input rows are combined into a row buffer (contiguous, vectorizes), then
+// each output takes its valid columns of that buffer. NaN inputs: max ignores a NaN unless it wins the
+// vertical pass (the reference keeps the first element); not a case models produce.
+class Pool2dFastKernel : public OpKernel {
+ public:
+  explicit Pool2dFastKernel(PoolParams p) : p_(std::move(p)), ty_(make_axis_taps(p_.win, 1)), tx_(make_axis_taps(p_.win, 2)) {}
+
+  const char* variant() const override {
+    return p_.kind == PoolKind::kMax ? "maxpool2d-separable" : "avgpool2d-separable";
+  }
+
+  Status run(KernelContext& ctx) override {
+    const float* x = ctx.inputs[0]->data<float>();
+    float* y = ctx.outputs[0]->data<float>();
+    const Window3d& w = p_.win;
+    const int64_t p_in = w.in[1] * w.in[2], p_out = w.out[1] * w.out[2];
+    for_planes(ctx.pool, p_.planes, p_in, [&](int64_t b, int64_t e) {
+      thread_local std::vector<float> row_buf;
+      if (row_buf.size() < static_cast<size_t>(w.in[2])) row_buf.resize(static_cast<size_t>(w.in[2]));
+      for (int64_t plane = b; plane < e; ++plane) run_plane(x + plane * p_in, y + plane * p_out, row_buf.data());
+    });
+    return Status();
+  }
+
+ private:
+  void run_plane(const float* xp, float* yp, float* rows) const {  // rows: [in_w]
+    const Window3d& w = p_.win;
+    const int64_t in_w = w.in[2];
+    const bool is_max = p_.kind == PoolKind::kMax;
+    const float empty = is_max ? -std::numeric_limits<float>::infinity() : 0.0f;
+    for (int64_t oy = 0; oy < w.out[1]; ++oy) {
+      const size_t yy = static_cast<size_t>(oy);
+      const int64_t r0 = ty_.start[yy] + ty_.lo[yy], r1 = ty_.start[yy] + ty_.hi[yy];
+      if (r1 <= r0) {
+        std::fill(rows, rows + in_w, empty);
+      } else {
+        std::copy(xp + r0 * in_w, xp + (r0 + 1) * in_w, rows);
+        for (int64_t r = r0 + 1; r < r1; ++r) {
+          const float* src = xp + r * in_w;
+          if (is_max) {
+            for (int64_t i = 0; i < in_w; ++i) rows[i] = rows[i] < src[i] ? src[i] : rows[i];
+          } else {
+            for (int64_t i = 0; i < in_w; ++i) rows[i] += src[i];
+          }
+        }
+      }
+      float* yr = yp + oy * w.out[2];
+      for (int64_t ox = 0; ox < w.out[2]; ++ox) {
+        const size_t xx = static_cast<size_t>(ox);
+        const int64_t c0 = tx_.start[xx] + tx_.lo[xx], c1 = tx_.start[xx] + tx_.hi[xx];
+        if (is_max) {
+          float best = empty;
+          for (int64_t i = c0; i < c1; ++i) best = best < rows[i] ? rows[i] : best;
+          yr[ox] = best;
+        } else {
+          float sum = 0.0f;
+          for (int64_t i = c0; i < c1; ++i) sum += rows[i];
+          const int64_t count = p_.count_include_pad ? ty_.padded[yy] * tx_.padded[xx] : (r1 - r0) * (c1 - c0);
+          yr[ox] = count > 0 ? sum / static_cast<float>(count) : 0.0f;
+        }
+      }
+    }
+  }
+
+  PoolParams p_;
+  AxisTaps ty_, tx_;
+};
+
+bool use_fast_pool2d(const PrepareContext& ctx, const PoolParams& p) {
+  return !ctx.reference_kernels() && p.kind != PoolKind::kLp && ctx.input_dtype(0) == DType::kFloat32 &&
+         ctx.input_shape(0).size() == 4 && p.win.dilation[1] == 1 && p.win.dilation[2] == 1 &&
+         (ctx.num_outputs() < 2 || !ctx.has_output(1));
+}
+
 Expected<float> read_lp_p(const PrepareContext& ctx) {
   const Attribute* a = ctx.node().attr("p");
   if (!a) return 2.0f;
@@ -186,11 +275,31 @@ Expected<std::unique_ptr<OpKernel>> prepare_pool(PrepareContext& ctx) {
   ER_RETURN_IF_ERROR(nn::check_output_size(ctx, out));
   ctx.set_output(0, ctx.input_dtype(0), out);
   if (ctx.num_outputs() > 1) ctx.set_output(1, DType::kInt64, out);
+  if (use_fast_pool2d(ctx, p)) return make_kernel<Pool2dFastKernel>(std::move(p));
   return nn::finish_float_kernel(ctx, std::make_unique<PoolKernel>(std::move(p)));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Global pools: one window covering all spatial dims.
+
+// Float32 GlobalAveragePool: vectorized plane sums (f32-vmath), parallel over planes.
+class GlobalAveragePoolFastKernel : public OpKernel {
+ public:
+  GlobalAveragePoolFastKernel(int64_t planes, int64_t plane_size) : planes_(planes), size_(plane_size) {}
+  const char* variant() const override { return "global-avgpool-vmath"; }
+  Status run(KernelContext& ctx) override {
+    const float* x = ctx.inputs[0]->data<float>();  // [planes, size]
+    float* y = ctx.outputs[0]->data<float>();       // [planes]
+    const float inv = size_ > 0 ? 1.0f / static_cast<float>(size_) : 0.0f;
+    for_planes(ctx.pool, planes_, size_, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c) y[c] = kernels::sum_f32(x + c * size_, size_) * inv;
+    });
+    return Status();
+  }
+
+ private:
+  int64_t planes_, size_;
+};
 
 class GlobalPoolKernel : public OpKernel {
  public:
@@ -240,6 +349,8 @@ Expected<std::unique_ptr<OpKernel>> prepare_global_pool(PrepareContext& ctx) {
     out[i] = 1;
   }
   ctx.set_output(0, ctx.input_dtype(0), out);
+  if (kKind == PoolKind::kAverage && !ctx.reference_kernels() && ctx.input_dtype(0) == DType::kFloat32)
+    return make_kernel<GlobalAveragePoolFastKernel>(xs[0] * xs[1], plane_size);
   return nn::finish_float_kernel(ctx, std::make_unique<GlobalPoolKernel>(kKind, xs[0] * xs[1], plane_size, p));
 }
 

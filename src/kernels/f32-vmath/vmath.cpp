@@ -1,24 +1,47 @@
-// PLACEHOLDER: scalar implementations; replaced by the table with -avx2 variants.
+// f32-vmath dispatch: the variant table and the public entry points, which call the variant chosen
+// once from cpu_features() (EDGERUN_ISA=scalar selects -scalar).
 #include "kernels/f32-vmath/vmath.h"
 
-#include <cmath>
+#include <array>
+
+#include "core/cpu_features.h"
+#include "kernels/f32-vmath/vmath_table.h"
 
 namespace edgerun::kernels {
+namespace {
+
+const auto kVariants = std::to_array<VmathVariant>({
+#if defined(__x86_64__)
+    {"f32-vmath-avx2", [] { return cpu_features().avx2 && cpu_features().fma; }, exp_f32__avx2, sigmoid_f32__avx2,
+     tanh_f32__avx2, erf_f32__avx2, activation_f32__avx2, sum_f32__avx2},
+#endif
+    {"f32-vmath-scalar", [] { return true; }, exp_f32__scalar, sigmoid_f32__scalar, tanh_f32__scalar,
+     erf_f32__scalar, activation_f32__scalar, sum_f32__scalar},
+});
+
+const VmathVariant& select_variant() {
+  for (const VmathVariant& v : kVariants)
+    if (v.supported()) return v;
+  return kVariants.back();
+}
+
+}  // namespace
+
+std::span<const VmathVariant> vmath_variants() { return kVariants; }
+
+const VmathVariant& vmath_selected() {
+  static const VmathVariant& v = select_variant();
+  return v;
+}
 
 void activation_f32(const Activation& act, const float* x, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = activation_ref(act, x[i]);
+  vmath_selected().activation(act, x, y, n);
 }
-void exp_f32(const float* x, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = std::exp(x[i]);
-}
-void sigmoid_f32(const float* x, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = 1.0f / (1.0f + std::exp(-x[i]));
-}
-void tanh_f32(const float* x, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
-}
-void erf_f32(const float* x, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = std::erf(x[i]);
-}
+void exp_f32(const float* x, float* y, int64_t n) { vmath_selected().exp(x, y, n); }
+void sigmoid_f32(const float* x, float* y, int64_t n) { vmath_selected().sigmoid(x, y, n); }
+void tanh_f32(const float* x, float* y, int64_t n) { vmath_selected().tanh(x, y, n); }
+void erf_f32(const float* x, float* y, int64_t n) { vmath_selected().erf(x, y, n); }
+float sum_f32(const float* x, int64_t n) { return vmath_selected().sum(x, n); }
+const char* vmath_name() { return vmath_selected().name; }
 
 }  // namespace edgerun::kernels

@@ -17,4 +17,10 @@ void sigmoid_f32(const float* x, float* y, int64_t n);
 void tanh_f32(const float* x, float* y, int64_t n);
 void erf_f32(const float* x, float* y, int64_t n);
 
+// Sum of x[0..n) in float with 8+ partial sums (order differs from a sequential sum; deterministic).
+float sum_f32(const float* x, int64_t n);
+
+// Name of the selected variant ("f32-vmath-avx2" or "f32-vmath-scalar").
+const char* vmath_name();
+
 }  // namespace edgerun::kernels
