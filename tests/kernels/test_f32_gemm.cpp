@@ -212,5 +212,72 @@ TEST(F32Gemm, BitIdenticalAcrossThreadCounts) {
   }
 }
 
+TEST(F32Gemv, TableHasScalarAndDefaultIsSupported) {
+  ASSERT_NE(find_gemv_ukernel("f32-gemv-scalar"), nullptr);
+  EXPECT_EQ(find_gemv_ukernel("no-such-kernel"), nullptr);
+  ASSERT_NE(default_gemv_ukernel(), nullptr);
+  EXPECT_TRUE(default_gemv_ukernel()->supported());
+  EXPECT_EQ(pack_lhs(nullptr, 0, 0, 0).gemv, default_gemv_ukernel());
+}
+
+// n == 1 through gemm_packed_lhs and m == 1 through gemm_packed_rhs, for every gemv variant on the panels of
+// every gemm variant (mr 4 / 6 / 12, nr 8 / 16 / 32), K with and without chunk tails, epilogues, threads.
+TEST(F32Gemv, VectorProductsMatchReference) {
+  ThreadPool pool2(2), pool3(3);
+  uint32_t seed = 400;
+  const Activation acts[] = {{Act::kNone, 0, 0}, {Act::kClamp, 0.0f, 6.0f}, {Act::kHardSigmoid, 0.2f, 0.5f},
+                             {Act::kSiLU, 0, 0}};
+  for (const GemmUkernel* uk : supported_ukernels()) {
+    for (const GemvUkernel& gv : gemv_ukernels()) {
+      if (!gv.supported()) continue;
+      for (int64_t big : {int64_t{1}, int64_t{7}, int64_t{13}, int64_t{96}, int64_t{1000}}) {
+        for (int64_t k : {int64_t{1}, int64_t{3}, int64_t{4}, int64_t{9}, int64_t{64}, int64_t{577}, int64_t{1280}}) {
+          for (int variant = 0; variant < 4; ++variant) {
+            SCOPED_TRACE(std::string(uk->name) + " " + gv.name + " big=" + std::to_string(big) + " k=" +
+                         std::to_string(k) + " variant " + std::to_string(variant));
+            // Column vector: C[big, 1] = A[big, k] * b[k, 1] (SE 1x1 conv); bias per row.
+            Problem col(big, 1, k, false, false, seed++);
+            col.ep.act = acts[variant];
+            if (variant & 1) col.ep.bias = col.bias.data();
+            if (variant & 2) {
+              col.ep.residual = col.residual.data();
+              col.ep.ld_residual = col.ldc;
+            }
+            PackedLhs pa = pack_lhs(col.a.data(), col.m, col.k, col.lda, uk);
+            pa.gemv = &gv;
+            std::vector<float> c1(static_cast<size_t>(col.m * col.ldc), 12345.0f);
+            gemm_packed_lhs(pa, col.b.data(), 1, col.ldb, c1.data(), col.ldc, col.ep, nullptr);
+            col.check(c1, "gemv lhs");
+            for (int64_t i = 0; i < col.m; ++i) EXPECT_EQ(c1[static_cast<size_t>(i * col.ldc + 1)], 12345.0f);
+            for (ThreadPool* pool : {&pool2, &pool3}) {
+              std::vector<float> c(c1.size(), 12345.0f);
+              gemm_packed_lhs(pa, col.b.data(), 1, col.ldb, c.data(), col.ldc, col.ep, pool);
+              EXPECT_EQ(c, c1) << pool->size() << " threads";
+            }
+            // Row vector: C[1, big] = a[1, k] * B[k, big] (classifier Gemm); bias per column, B^T stored.
+            Problem row(1, big, k, false, variant >= 2, seed++);
+            row.ep.act = acts[variant];
+            if (variant & 1) {
+              row.ep.bias = row.bias.data();
+              row.ep.bias_per_column = true;
+            }
+            PackedRhs pb = pack_rhs(row.b.data(), row.k, row.n, row.ldb, row.trans_b, uk);
+            pb.gemv = &gv;
+            std::vector<float> r1(static_cast<size_t>(row.ldc), 12345.0f);
+            gemm_packed_rhs(row.a.data(), 1, row.lda, pb, r1.data(), row.ldc, row.ep, nullptr);
+            row.check(r1, "gemv rhs");
+            for (int64_t j = row.n; j < row.ldc; ++j) EXPECT_EQ(r1[static_cast<size_t>(j)], 12345.0f);
+            for (ThreadPool* pool : {&pool2, &pool3}) {
+              std::vector<float> r(r1.size(), 12345.0f);
+              gemm_packed_rhs(row.a.data(), 1, row.lda, pb, r.data(), row.ldc, row.ep, pool);
+              EXPECT_EQ(r, r1) << pool->size() << " threads";
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace edgerun::kernels

@@ -1,5 +1,6 @@
-// The f32-gemm variant list, best first: dispatch, tests and benchmarks all iterate it.
+// The f32-gemm and f32-gemv variant lists, best first: dispatch, tests and benchmarks all iterate it.
 #include <cstring>
+#include <iterator>
 
 #include "core/cpu_features.h"
 #include "kernels/f32-gemm/f32-gemm.h"
@@ -19,7 +20,32 @@ const GemmUkernel kGemmUkernels[] = {
     {"f32-gemm-4x8-scalar", 4, 8, always, f32_gemm_ukernel_4x8__scalar},
 };
 
+const GemvUkernel kGemvUkernels[] = {
+#if defined(__x86_64__) || defined(_M_X64)
+    {"f32-gemv-avx512", has_avx512, f32_gemv_lhs__avx512, f32_gemv_rhs__avx512},
+    {"f32-gemv-avx2", has_avx2_fma, f32_gemv_lhs__avx2, f32_gemv_rhs__avx2},
+#endif
+    {"f32-gemv-scalar", always, f32_gemv_lhs__scalar, f32_gemv_rhs__scalar},
+};
+
 }  // namespace
+
+std::span<const GemvUkernel> gemv_ukernels() { return kGemvUkernels; }
+
+const GemvUkernel* find_gemv_ukernel(const char* name) {
+  for (const GemvUkernel& uk : kGemvUkernels)
+    if (std::strcmp(uk.name, name) == 0) return &uk;
+  return nullptr;
+}
+
+const GemvUkernel* default_gemv_ukernel() {
+  static const GemvUkernel* best = [] {
+    for (const GemvUkernel& uk : kGemvUkernels)
+      if (uk.supported()) return &uk;
+    return &kGemvUkernels[std::size(kGemvUkernels) - 1];
+  }();
+  return best;
+}
 
 std::span<const GemmUkernel> gemm_ukernels() { return kGemmUkernels; }
 

@@ -51,6 +51,36 @@ void f32_gemm_ukernel_6x16__avx2(int64_t kc, const float* a, const float* b, flo
 void f32_gemm_ukernel_12x32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                                     const GemmTileParams& p);
 
+// Matrix-vector products on the same packed panels (tiny N or M: SE-block 1x1 convs on a 1x1 map, the
+// classifier Gemm [1,K] x [K,N]). The tile kernels would waste nr - 1 of nr (or mr - 1 of mr) lanes there;
+// these read each packed weight once and are bound by memory. A panel is never split, so results do not
+// depend on the thread count.
+//   lhs: out[r] = sum_k a[k*mr + r] * b[k] for one A panel [k][mr]. `bx` is b expanded to the panel's layout
+//        (bx[k*mr + r] = b[k], built once per call), so the panel is a flat dot product of `len` = k*mr floats
+//        whose lane j belongs to row j % mr. Any mr in 1..kGemmMaxMr.
+//   rhs: out[j] = sum_k a[k] * b[k*nr + j] for one B panel [k][nr]. Any nr in 1..kGemmMaxNr.
+using GemvLhsFn = void (*)(int64_t len, int mr, const float* a, const float* bx, float* out);
+using GemvRhsFn = void (*)(int64_t k, int nr, const float* a, const float* b, float* out);
+
+struct GemvUkernel {
+  const char* name;  // "f32-gemv-avx2"
+  bool (*supported)();
+  GemvLhsFn lhs;
+  GemvRhsFn rhs;
+};
+
+// Every gemv variant built into this binary, best first; by name; the best one the CPU supports.
+std::span<const GemvUkernel> gemv_ukernels();
+const GemvUkernel* find_gemv_ukernel(const char* name);
+const GemvUkernel* default_gemv_ukernel();
+
+void f32_gemv_lhs__scalar(int64_t len, int mr, const float* a, const float* bx, float* out);
+void f32_gemv_rhs__scalar(int64_t k, int nr, const float* a, const float* b, float* out);
+void f32_gemv_lhs__avx2(int64_t len, int mr, const float* a, const float* bx, float* out);
+void f32_gemv_rhs__avx2(int64_t k, int nr, const float* a, const float* b, float* out);
+void f32_gemv_lhs__avx512(int64_t len, int mr, const float* a, const float* bx, float* out);
+void f32_gemv_rhs__avx512(int64_t k, int nr, const float* a, const float* b, float* out);
+
 // Packing (f32-gemm-pack.cpp). Rows [i0, i0 + rows) and k range [k0, k0 + kc) of A (A(i, k) = a[i*lda + k],
 // or a[k*lda + i] when trans) into ceil(rows/mr) panels of [kc][mr], panel stride kc*mr.
 void gemm_pack_a(const float* a, int64_t lda, bool trans, int64_t i0, int64_t rows, int64_t k0, int64_t kc, int mr,

@@ -190,27 +190,46 @@ void run_gemm(const GemmUkernel& uk, int64_t m, int64_t n, int64_t k, const Oper
   }
 }
 
-// C[m, 1] = packed A * b (a column, stride ldb): the tile kernels would waste nr - 1 of nr lanes, and a
-// matrix-vector product is bound by reading A anyway (SE blocks' 1x1 convs on a pooled 1x1 map).
+// C[m, 1] = packed A * b (a column, stride ldb) through the gemv kernel: one A panel per step, the b
+// column expanded once to the panel layout (bx[k*mr + r] = b[k]; k*mr floats, stays in L1/L2).
 void gemv_packed_lhs(const PackedLhs& a, const float* b, int64_t ldb, float* c, int64_t ldc, const Epilogue& ep,
                      ThreadPool* pool) {
-  const int64_t mr = a.uk->mr, k = a.k;
-  const int64_t panels = (a.m + mr - 1) / mr;
+  const GemvUkernel& gv = a.gemv ? *a.gemv : *default_gemv_ukernel();
+  const int mr = a.uk->mr;
+  const int64_t k = a.k, panels = (a.m + mr - 1) / mr;
+  std::vector<float> bx(static_cast<size_t>(k * mr));  // [k][mr]
+  for (int64_t kk = 0; kk < k; ++kk) std::fill_n(bx.data() + kk * mr, mr, b[kk * ldb]);
   auto run = [&](int64_t pb, int64_t pe, int) {
     float acc[kGemmMaxMr];  // [mr]
     for (int64_t p = pb; p < pe; ++p) {
-      const float* panel = a.data.data() + p * k * mr;  // [k][mr]
-      std::fill(acc, acc + mr, 0.0f);
-      for (int64_t kk = 0; kk < k; ++kk) {
-        const float bk = b[kk * ldb];
-        for (int64_t r = 0; r < mr; ++r) acc[r] += panel[kk * mr + r] * bk;
-      }
-      const int64_t rows = std::min(mr, a.m - p * mr);
+      gv.lhs(k * mr, mr, a.data.data() + p * k * mr, bx.data(), acc);
+      const int64_t rows = std::min<int64_t>(mr, a.m - p * mr);
       for (int64_t r = 0; r < rows; ++r) c[(p * mr + r) * ldc] = acc[r];
-      apply_epilogue_ref(ep, c + p * mr * ldc, ldc, p * mr, rows, 0, 1);
     }
+    const int64_t r0 = pb * mr, r1 = std::min(a.m, pe * mr);
+    if (r1 > r0) apply_epilogue_ref(ep, c + r0 * ldc, ldc, r0, r1 - r0, 0, 1);
   };
   if (pool && pool->size() > 1 && a.m * k > kSerialMacs)
+    pool->parallel_for(panels, run);
+  else
+    run(0, panels, 0);
+}
+
+// C[1, n] = a (a row) * packed B: one B panel per step, a read from L1 by every panel.
+void gemv_packed_rhs(const float* a, const PackedRhs& b, float* c, const Epilogue& ep, ThreadPool* pool) {
+  const GemvUkernel& gv = b.gemv ? *b.gemv : *default_gemv_ukernel();
+  const int nr = b.uk->nr;
+  const int64_t k = b.k, panels = (b.n + nr - 1) / nr;
+  auto run = [&](int64_t pb, int64_t pe, int) {
+    float acc[kGemmMaxNr];  // [nr]
+    for (int64_t p = pb; p < pe; ++p) {
+      gv.rhs(k, nr, a, b.data.data() + p * k * nr, acc);
+      std::copy_n(acc, std::min<int64_t>(nr, b.n - p * nr), c + p * nr);
+    }
+    const int64_t j0 = pb * nr, j1 = std::min(b.n, pe * nr);
+    if (j1 > j0) apply_epilogue_ref(ep, c + j0, 0, 0, 1, j0, j1 - j0);
+  };
+  if (pool && pool->size() > 1 && b.n * k > kSerialMacs)
     pool->parallel_for(panels, run);
   else
     run(0, panels, 0);
@@ -225,6 +244,7 @@ PackedLhs pack_lhs(const float* a, int64_t m, int64_t k, int64_t lda, const Gemm
   p.uk = &pick(uk);
   p.m = m;
   p.k = k;
+  p.gemv = default_gemv_ukernel();
   p.data.resize(static_cast<size_t>(round_up(m, p.uk->mr) * k));
   if (m > 0 && k > 0) gemm_pack_a(a, lda, false, 0, m, 0, k, p.uk->mr, p.data.data());
   return p;
@@ -235,6 +255,7 @@ PackedRhs pack_rhs(const float* b, int64_t k, int64_t n, int64_t ldb, bool trans
   p.uk = &pick(uk);
   p.k = k;
   p.n = n;
+  p.gemv = default_gemv_ukernel();
   p.data.resize(static_cast<size_t>(round_up(n, p.uk->nr) * k));
   if (n > 0 && k > 0) gemm_pack_b(b, ldb, transposed, 0, k, 0, n, p.uk->nr, p.data.data());
   return p;
@@ -255,6 +276,10 @@ void gemm_packed_lhs(const PackedLhs& a, const float* b, int64_t n, int64_t ldb,
 
 void gemm_packed_rhs(const float* a, int64_t m, int64_t lda, const PackedRhs& b, float* c, int64_t ldc,
                      const Epilogue& ep, ThreadPool* pool) {
+  if (m == 1 && b.uk && b.n > 0 && b.k > 0) {
+    gemv_packed_rhs(a, b, c, ep, pool);
+    return;
+  }
   Operand oa, ob;
   oa.raw = a;
   oa.ld = lda;

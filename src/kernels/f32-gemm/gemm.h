@@ -17,12 +17,14 @@
 namespace edgerun::kernels {
 
 struct GemmUkernel;  // one entry of the f32-gemm kernel table (f32-gemm.h)
+struct GemvUkernel;  // one entry of the f32-gemv table (f32-gemm.h): products with n == 1 or m == 1
 
 // The micro-kernel that pack/gemm use when none is named: the best one the CPU supports.
 const GemmUkernel* default_gemm_ukernel();
 
 struct PackedLhs {
   const GemmUkernel* uk = nullptr;
+  const GemvUkernel* gemv = nullptr;  // used when n == 1 (set by pack_lhs: the best the CPU supports)
   int64_t m = 0, k = 0;
   std::vector<float> data;  // layout owned by the micro-kernel family
   size_t bytes() const { return data.size() * sizeof(float); }
@@ -30,6 +32,7 @@ struct PackedLhs {
 
 struct PackedRhs {
   const GemmUkernel* uk = nullptr;
+  const GemvUkernel* gemv = nullptr;  // used when m == 1 (set by pack_rhs: the best the CPU supports)
   int64_t k = 0, n = 0;
   std::vector<float> data;
   size_t bytes() const { return data.size() * sizeof(float); }
