@@ -21,7 +21,9 @@ struct Model;
 struct SessionOptions {
   int threads = 0;              // 0 = default (physical cores)
   int optimization_level = 1;   // 0 = run the graph as written; 1+ = graph passes
-  std::string backend = "cpu";  // "cpu" (own kernels), "reference"
+  // "auto" (XNNPACK on arm64 when built with it, else "cpu"), "cpu" (own kernels), "reference" (plain reference
+  // kernels), "xnnpack" (XNNPACK where it covers a node, own kernels elsewhere).
+  std::string backend = "auto";
   // Binds dynamic input dims (e.g. {"images", {1,3,640,640}}); inputs not named keep the file's shape.
   std::map<std::string, Shape> input_shapes;
 };
@@ -62,6 +64,8 @@ class Session {
 
   // Threads the session runs kernels on (the resolved value of SessionOptions::threads).
   int threads() const;
+  // Backend the session plans with (SessionOptions::backend with "auto" resolved).
+  const std::string& backend() const;
 
   // Per-node timing of subsequent run() calls (off by default; costs two clock reads per node).
   void enable_profiling(bool on);

@@ -7,9 +7,15 @@
 //  - Div truncates toward zero; x / 0 gives 0; INT_MIN / -1 wraps to INT_MIN.
 //  - Mod (fmod=0) takes the sign of the divisor, Mod (fmod=1) the sign of the dividend; x mod 0 gives 0.
 //  - BitShift by >= the bit width gives 0.
+//
+// float32 Add/Sub/Mul/Div take a fast path when one input has the output's shape and the other has it too, is a
+// scalar, a row vector over the last axis ([..., 1, n]) or one value per row ([..., rows, 1]): flat loops the
+// compiler vectorizes, split over the thread pool when large. Pow with a constant exponent 1, 2 or 0.5 becomes a
+// copy, x * x or sqrt. Session backend "reference" keeps the generic broadcast loops.
 #include <algorithm>
 #include <cmath>
 
+#include "core/thread_pool.h"
 #include "ops/ew_common.h"
 #include "ops/op_util.h"
 
@@ -322,6 +328,177 @@ Expected<std::unique_ptr<OpKernel>> prepare_binary(PrepareContext& ctx) {
   return make_kernel<BinaryKernel>(fn, std::move(sp.second), p);
 }
 
+// ---- float32 fast paths ----
+
+// How the non-full operand of a float32 binary op maps onto the output, seen as [rows, n] with n = last dim.
+enum class FastBcast { kFull, kScalar, kRow, kPerRow };
+
+// Work units of at least this many elements are worth a thread.
+constexpr int64_t kParallelMinElems = 1 << 15;
+constexpr int64_t kFlatBlock = 1 << 13;
+
+// out[r, :] = op(full[r, :], other) for rows [r0, r1); kSwap: the full operand is the op's second input.
+template <class Op, bool kSwap>
+void fast_rows(FastBcast mode, const float* f, const float* o, float* out, int64_t n, int64_t r0, int64_t r1) {
+  auto ap = [](float x, float y) { return kSwap ? Op::template f<float>(y, x, BinParams{}) : Op::template f<float>(x, y, BinParams{}); };
+  switch (mode) {
+    case FastBcast::kFull:
+      for (int64_t i = r0 * n; i < r1 * n; ++i) out[i] = ap(f[i], o[i]);
+      break;
+    case FastBcast::kScalar: {
+      const float v = o[0];
+      for (int64_t i = r0 * n; i < r1 * n; ++i) out[i] = ap(f[i], v);
+      break;
+    }
+    case FastBcast::kRow:
+      for (int64_t r = r0; r < r1; ++r) {
+        const float* fr = f + r * n;
+        float* yr = out + r * n;
+        for (int64_t j = 0; j < n; ++j) yr[j] = ap(fr[j], o[j]);
+      }
+      break;
+    case FastBcast::kPerRow:
+      for (int64_t r = r0; r < r1; ++r) {
+        const float* fr = f + r * n;
+        float* yr = out + r * n;
+        const float v = o[r];
+        for (int64_t j = 0; j < n; ++j) yr[j] = ap(fr[j], v);
+      }
+      break;
+  }
+}
+
+using FastRowsFn = void (*)(FastBcast, const float*, const float*, float*, int64_t, int64_t, int64_t);
+
+class FastBinaryF32Kernel : public OpKernel {
+ public:
+  FastBinaryF32Kernel(FastRowsFn fn, FastBcast mode, bool full_is_b, int64_t rows, int64_t n)
+      : fn_(fn), mode_(mode), full_is_b_(full_is_b), rows_(rows), n_(n) {
+    // Flat modes: regroup into blocks so that tiny last dims still split evenly over threads.
+    if ((mode_ == FastBcast::kFull || mode_ == FastBcast::kScalar) && rows_ * n_ > 0) {
+      n_ = rows_ * n_;
+      rows_ = 1;
+      if (n_ >= kParallelMinElems) {
+        block_ = kFlatBlock;
+      }
+    }
+  }
+  const char* variant() const override { return "f32-binary-fast"; }
+
+  Status run(KernelContext& ctx) override {
+    const float* a = ctx.inputs[0]->data<float>();
+    const float* b = ctx.inputs[1]->data<float>();
+    const float* f = full_is_b_ ? b : a;
+    const float* o = full_is_b_ ? a : b;
+    float* y = ctx.outputs[0]->data<float>();
+    const int64_t total = rows_ * n_;
+    if (total == 0) return Status();
+    const bool par = ctx.pool && ctx.pool->size() > 1 && total >= kParallelMinElems;
+    if (!par) {
+      fn_(mode_, f, o, y, n_, 0, rows_);
+    } else if (block_ > 0) {
+      // Flat: the whole tensor is one row of n_ elements; split it into blocks.
+      ctx.pool->parallel_for((n_ + block_ - 1) / block_, [&](int64_t b0, int64_t b1, int) {
+        const int64_t i0 = b0 * block_, i1 = std::min(n_, b1 * block_);
+        fn_(mode_, f + i0, mode_ == FastBcast::kFull ? o + i0 : o, y + i0, i1 - i0, 0, 1);
+      });
+    } else {
+      ctx.pool->parallel_for(rows_, [&](int64_t r0, int64_t r1, int) { fn_(mode_, f, o, y, n_, r0, r1); });
+    }
+    return Status();
+  }
+
+ private:
+  FastRowsFn fn_;
+  FastBcast mode_;
+  bool full_is_b_;
+  int64_t rows_, n_;
+  int64_t block_ = 0;  // > 0: flat mode split into blocks of this many elements
+};
+
+// How `in` broadcasts onto `out` in terms of the fast modes; false if none applies.
+bool fast_bcast_mode(const Shape& in, const Shape& out, FastBcast* mode) {
+  if (in.size() > out.size()) return false;
+  Shape p(out.size() - in.size(), 1);
+  p.insert(p.end(), in.begin(), in.end());
+  if (p == out) {
+    *mode = FastBcast::kFull;
+    return true;
+  }
+  if (shape_numel(in) == 1) {
+    *mode = FastBcast::kScalar;
+    return true;
+  }
+  if (out.empty()) return false;
+  const size_t last = out.size() - 1;
+  bool row = p[last] == out[last], per_row = p[last] == 1;
+  for (size_t d = 0; d < last; ++d) {
+    if (p[d] != 1) row = false;
+    if (p[d] != out[d]) per_row = false;
+  }
+  if (row) *mode = FastBcast::kRow;
+  else if (per_row) *mode = FastBcast::kPerRow;
+  return row || per_row;
+}
+
+// The fast kernel for a float32 Add/Sub/Mul/Div of shapes a, b onto out, or nullptr.
+template <class Op>
+std::unique_ptr<OpKernel> make_fast_binary(const Shape& a, const Shape& b, const Shape& out) {
+  FastBcast ma, mb;
+  const bool a_full = fast_bcast_mode(a, out, &ma) && ma == FastBcast::kFull;
+  const bool b_full = fast_bcast_mode(b, out, &mb) && mb == FastBcast::kFull;
+  const int64_t n = out.empty() ? 1 : out.back();
+  const int64_t rows = n == 0 ? 0 : shape_numel(out) / n;
+  if (a_full && fast_bcast_mode(b, out, &mb))
+    return std::make_unique<FastBinaryF32Kernel>(&fast_rows<Op, false>, mb, false, rows, n);
+  if (b_full && fast_bcast_mode(a, out, &ma))
+    return std::make_unique<FastBinaryF32Kernel>(&fast_rows<Op, true>, ma, true, rows, n);
+  return nullptr;
+}
+
+template <class Op>
+Expected<std::unique_ptr<OpKernel>> prepare_arith(PrepareContext& ctx) {
+  auto k = prepare_binary<Op, TypeSet::kNumeric, false, true>(ctx);
+  if (!k.ok() || ctx.reference_kernels() || ctx.input_dtype(0) != DType::kFloat32) return k;
+  if (ctx.opset() < 7 && ctx.node().attr_int("broadcast", 0) != 0) return k;  // legacy axis-aligned broadcast
+  const Shape& out = ctx.outputs()[0].shape;
+  if (auto fast = make_fast_binary<Op>(ctx.input_shape(0), ctx.input_shape(1), out)) return fast;
+  return k;
+}
+
+// Pow(x, c) for a constant scalar c in {1, 2, 0.5} on float32 x.
+class PowConstF32Kernel : public OpKernel {
+ public:
+  explicit PowConstF32Kernel(int kind) : kind_(kind) {}
+  const char* variant() const override { return kind_ == 2 ? "f32-pow-square" : kind_ == 1 ? "f32-pow-copy" : "f32-pow-sqrt"; }
+  Status run(KernelContext& ctx) override {
+    const float* x = ctx.inputs[0]->data<float>();
+    float* y = ctx.outputs[0]->data<float>();
+    const int64_t n = ctx.inputs[0]->numel();
+    auto body = [&](int64_t i0, int64_t i1) {
+      if (kind_ == 2) {
+        for (int64_t i = i0; i < i1; ++i) y[i] = x[i] * x[i];
+      } else if (kind_ == 1) {
+        if (x != y) std::copy(x + i0, x + i1, y + i0);
+      } else {
+        // pow(-0, 0.5) = +0 and pow(-inf, 0.5) = +inf, where sqrt gives -0 and NaN.
+        for (int64_t i = i0; i < i1; ++i) y[i] = x[i] == -INFINITY ? INFINITY : std::sqrt(x[i]) + 0.0f;
+      }
+    };
+    if (ctx.pool && ctx.pool->size() > 1 && n >= kParallelMinElems) {
+      ctx.pool->parallel_for((n + kFlatBlock - 1) / kFlatBlock, [&](int64_t b0, int64_t b1, int) {
+        body(b0 * kFlatBlock, std::min(n, b1 * kFlatBlock));
+      });
+    } else {
+      body(0, n);
+    }
+    return Status();
+  }
+
+ private:
+  int kind_;  // 1: copy, 2: square, 0: sqrt
+};
+
 Expected<std::unique_ptr<OpKernel>> prepare_mod(PrepareContext& ctx) {
   ER_RETURN_IF_ERROR(check_two_inputs(ctx, true));
   const DType d = ctx.input_dtype(0);
@@ -366,6 +543,17 @@ Expected<std::unique_ptr<OpKernel>> prepare_pow(PrepareContext& ctx) {
   const DType e = ctx.input_dtype(1);
   if (!visit_numeric(e, [](auto) {})) return ctx.unsupported_error("exponent dtype ", dtype_name(e), " is not supported");
   ER_ASSIGN_OR_RETURN(auto sp, plan_two(ctx, true));
+  if (d == DType::kFloat32 && !ctx.reference_kernels() && shape_numel(sp.first) == shape_numel(ctx.input_shape(0))) {
+    const Tensor* c = ctx.constant_input(1);
+    if (c && c->numel() == 1) {
+      const double v = read_double(*c, 0);
+      const int kind = v == 1.0 ? 1 : v == 2.0 ? 2 : v == 0.5 ? 0 : -1;
+      if (kind >= 0) {
+        ctx.set_output(0, d, sp.first);
+        return make_kernel<PowConstF32Kernel>(kind);
+      }
+    }
+  }
   BinaryFn fn = nullptr;
   if (d == e) {
     fn = pick_binary<OpPow, false, TypeSet::kNumeric>(d);
@@ -503,10 +691,10 @@ Expected<std::unique_ptr<OpKernel>> prepare_prelu(PrepareContext& ctx) {
 void register_binary_ops(OpRegistry& r) {
   auto add = [&](const char* name, PrepareFn fn) { r.add(OpSchema{"", name, 1, INT_MAX, fn}); };
   constexpr TypeSet kNum = TypeSet::kNumeric;
-  add("Add", &prepare_binary<OpAdd, kNum, false, true>);
-  add("Sub", &prepare_binary<OpSub, kNum, false, true>);
-  add("Mul", &prepare_binary<OpMul, kNum, false, true>);
-  add("Div", &prepare_binary<OpDiv, kNum, false, true>);
+  add("Add", &prepare_arith<OpAdd>);
+  add("Sub", &prepare_arith<OpSub>);
+  add("Mul", &prepare_arith<OpMul>);
+  add("Div", &prepare_arith<OpDiv>);
   add("Pow", &prepare_pow);
   add("Mod", &prepare_mod);
   add("Max", &prepare_variadic<OpMax, false>);

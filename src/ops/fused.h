@@ -4,6 +4,7 @@
 //                                         Z (optional 4th input) is a residual added before the activation.
 //   com.edgerun.FusedGemm(A, B, C?)       Gemm attributes plus `activation`/`activation_params`.
 //   com.edgerun.FusedMatMul(A, B, bias?)  MatMul (any rank) + bias[N] (optional) + activation.
+//   com.edgerun.LayerNorm(X, scale?, bias?) `axis`, `epsilon`: the opset-13 decomposition of layer norm.
 //
 // `activation` (string) is one of: Relu, Clip, HardSwish, HardSigmoid, Sigmoid, SiLU, Gelu, LeakyRelu, Tanh;
 // absent or "" means none. `activation_params` (floats): Clip {min, max}; HardSigmoid {alpha, beta};

@@ -3,10 +3,15 @@
 // Before opset 13 the input is coerced to 2-D [prod(dims[:axis]), prod(dims[axis:])] and each row is
 // normalized; from opset 13 on only the `axis` dim is. Both are the same loop over
 // (outer, n, inner stride): opset < 13 uses (prod(dims[:axis]), prod(dims[axis:]), 1).
+//
+// float32 Softmax / LogSoftmax over a contiguous axis (inner == 1, the transformer case) take a fast path:
+// per row max, vectorized exp (kernels/f32-vmath), sum, scale; rows split over the thread pool.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "core/thread_pool.h"
+#include "kernels/f32-vmath/vmath.h"
 #include "ops/nn_util.h"
 #include "ops/op_registry.h"
 
@@ -72,6 +77,71 @@ class SoftmaxKernel : public OpKernel {
   int64_t outer_, n_, inner_;
 };
 
+// Softmax / LogSoftmax of float32 rows of n contiguous elements.
+class SoftmaxRowsKernel : public OpKernel {
+ public:
+  SoftmaxRowsKernel(SoftmaxKind kind, int64_t rows, int64_t n) : kind_(kind), rows_(rows), n_(n) {
+    if (kind_ == SoftmaxKind::kLogSoftmax) nn::reserve_scratch_floats(static_cast<size_t>(n_));
+  }
+  const char* variant() const override { return kernels::vmath_name(); }
+
+  Status run(KernelContext& ctx) override {
+    const float* x = ctx.inputs[0]->data<float>();
+    float* y = ctx.outputs[0]->data<float>();
+    if (n_ == 0 || rows_ == 0) return Status();
+    auto body = [&](int64_t r0, int64_t r1, int) {
+      float* tmp = kind_ == SoftmaxKind::kLogSoftmax ? nn::scratch_floats(static_cast<size_t>(n_)) : nullptr;
+      for (int64_t r = r0; r < r1; ++r) row(x + r * n_, y + r * n_, tmp);
+    };
+    // Rows are independent: split them when there is enough work to pay for waking the workers.
+    if (ctx.pool && ctx.pool->size() > 1 && rows_ > 1 && rows_ * n_ >= (1 << 14)) ctx.pool->parallel_for(rows_, body);
+    else body(0, rows_, 0);
+    return Status();
+  }
+
+ private:
+  // x, y: [n]; tmp: [n] scratch for LogSoftmax.
+  void row(const float* x, float* y, float* tmp) const {
+    // Eight running maxima the compiler keeps in one vector register (a single one would be a serial chain).
+    float m8[8];
+    for (int k = 0; k < 8; ++k) m8[k] = x[0];
+    int64_t i = 0;
+    for (; i + 8 <= n_; i += 8)
+      for (int k = 0; k < 8; ++k) m8[k] = x[i + k] > m8[k] ? x[i + k] : m8[k];
+    for (; i < n_; ++i) m8[0] = x[i] > m8[0] ? x[i] : m8[0];
+    float mx = m8[0];
+    for (int k = 1; k < 8; ++k) mx = m8[k] > mx ? m8[k] : mx;
+    if (std::isnan(mx) || std::isinf(mx)) {
+      // NaN anywhere, or an infinite maximum: the reference loop decides (rare; keeps exp(inf - inf) semantics).
+      row_reference(x, y);
+      return;
+    }
+    float* e = kind_ == SoftmaxKind::kSoftmax ? y : tmp;
+    for (int64_t i = 0; i < n_; ++i) e[i] = x[i] - mx;
+    kernels::exp_f32(e, e, n_);
+    const float sum = kernels::sum_f32(e, n_);
+    if (kind_ == SoftmaxKind::kSoftmax) {
+      const float inv = 1.0f / sum;
+      for (int64_t i = 0; i < n_; ++i) y[i] *= inv;
+    } else {
+      const float ls = std::log(sum);
+      for (int64_t i = 0; i < n_; ++i) y[i] = (x[i] - mx) - ls;
+    }
+  }
+
+  void row_reference(const float* x, float* y) const {
+    float mx = x[0];
+    for (int64_t i = 1; i < n_; ++i) mx = std::max(mx, x[i]);
+    float sum = 0.0f;
+    for (int64_t i = 0; i < n_; ++i) sum += std::exp(x[i] - mx);
+    for (int64_t i = 0; i < n_; ++i)
+      y[i] = kind_ == SoftmaxKind::kSoftmax ? std::exp(x[i] - mx) / sum : (x[i] - mx) - std::log(sum);
+  }
+
+  SoftmaxKind kind_;
+  int64_t rows_, n_;
+};
+
 template <SoftmaxKind kKind>
 Expected<std::unique_ptr<OpKernel>> prepare_softmax(PrepareContext& ctx) {
   if (ctx.num_inputs() != 1 || !ctx.has_input(0)) return ctx.error("needs exactly one input");
@@ -94,12 +164,19 @@ Expected<std::unique_ptr<OpKernel>> prepare_softmax(PrepareContext& ctx) {
     for (int64_t d = axis + 1; d < rank; ++d) inner *= xs[static_cast<size_t>(d)];
   }
   ctx.set_output(0, ctx.input_dtype(0), xs);
+  if (kKind != SoftmaxKind::kHardmax && inner == 1 && ctx.input_dtype(0) == DType::kFloat32 &&
+      !ctx.reference_kernels())
+    return std::unique_ptr<OpKernel>(new SoftmaxRowsKernel(kKind, outer, n));
   return nn::finish_float_kernel(ctx, std::make_unique<SoftmaxKernel>(kKind, outer, n, inner));
 }
 
 }  // namespace
 
+// com.edgerun.LayerNorm (layer_norm_fused.cpp), registered with the normalization family through this hook.
+void register_layer_norm_fused_ops(OpRegistry& r);
+
 void register_softmax_ops(OpRegistry& r) {
+  register_layer_norm_fused_ops(r);
   nn::add_op(r, "Softmax", 1, prepare_softmax<SoftmaxKind::kSoftmax>);
   nn::add_op(r, "LogSoftmax", 1, prepare_softmax<SoftmaxKind::kLogSoftmax>);
   nn::add_op(r, "Hardmax", 1, prepare_softmax<SoftmaxKind::kHardmax>);

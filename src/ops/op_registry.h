@@ -62,8 +62,12 @@ class PrepareContext {
 
   const Node& node() const { return node_; }
   // Session backend "reference": ops must choose their plain reference kernels (the test oracle).
-  bool reference_kernels() const { return reference_kernels_; }
-  void set_reference_kernels(bool on) { reference_kernels_ = on; }
+  bool reference_kernels() const { return backend_ == "reference"; }
+  void set_reference_kernels(bool on) { backend_ = on ? "reference" : "cpu"; }
+  // Session backend: "cpu" (own kernels), "reference" or "xnnpack" (the planner swaps in the XNNPACK adapter's
+  // kernel after the op's own prepare when src/backends/xnnpack covers the node).
+  const std::string& backend() const { return backend_; }
+  void set_backend(std::string backend) { backend_ = std::move(backend); }
   int64_t opset() const { return opset_; }
 
   int num_inputs() const { return static_cast<int>(inputs_.size()); }
@@ -104,7 +108,7 @@ class PrepareContext {
   std::vector<ValueInfo> inputs_;
   InputValueResolver* resolver_;
   std::vector<OutputInfo> outputs_;
-  bool reference_kernels_ = false;
+  std::string backend_ = "cpu";
 };
 
 using PrepareFn = Expected<std::unique_ptr<OpKernel>> (*)(PrepareContext& ctx);

@@ -4,11 +4,15 @@
 // and LogSum/LogSumExp, +inf (or the highest integer) for Min, NaN for Mean of floats (0 for integers).
 //
 // Accumulation is in float64 for float types and in 64-bit integers (wrapping) for integer types.
+// float32 ReduceSum / ReduceMean over trailing axes (one output per contiguous row: LayerNorm statistics,
+// pooled tokens) take a fast path: float partial sums (kernels/f32-vmath sum_f32), rows split over the pool.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 
+#include "core/thread_pool.h"
+#include "kernels/f32-vmath/vmath.h"
 #include "ops/ew_common.h"
 #include "ops/op_util.h"
 
@@ -263,6 +267,31 @@ class ReduceKernel : public OpKernel {
   std::vector<double> max_;  // [out_numel], LogSumExp only
 };
 
+// y[r] = sum(x[r, :]) * scale for float32 rows of n contiguous elements.
+class RowSumF32Kernel : public OpKernel {
+ public:
+  RowSumF32Kernel(int64_t rows, int64_t n, bool mean) : rows_(rows), n_(n), mean_(mean) {}
+  const char* variant() const override { return kernels::vmath_name(); }
+  Status run(KernelContext& ctx) override {
+    const float* x = ctx.inputs[0]->data<float>();
+    float* y = ctx.outputs[0]->data<float>();
+    const float count = static_cast<float>(n_);
+    auto body = [&](int64_t r0, int64_t r1, int) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const float s = kernels::sum_f32(x + r * n_, n_);
+        y[r] = mean_ ? s / count : s;
+      }
+    };
+    if (ctx.pool && ctx.pool->size() > 1 && rows_ > 1 && rows_ * n_ >= (1 << 15)) ctx.pool->parallel_for(rows_, body);
+    else body(0, rows_, 0);
+    return Status();
+  }
+
+ private:
+  int64_t rows_, n_;
+  bool mean_;
+};
+
 class CopyKernel : public OpKernel {
  public:
   Status run(KernelContext& ctx) override {
@@ -323,6 +352,13 @@ Expected<std::unique_ptr<OpKernel>> prepare_reduce(PrepareContext& ctx) {
   auto plan = make_reduce_plan(in, reduced);
   if (!plan.ok()) return ctx.error(plan.status().message());
 
+  constexpr bool kSumOrMean = std::is_same_v<Op<float>, RSum<float>> || std::is_same_v<Op<float>, RMean<float>>;
+  if (kSumOrMean && d == DType::kFloat32 && !ctx.reference_kernels() && plan->rows > 0 && plan->inner_reduced &&
+      plan->inner > 0 && std::all_of(plan->out_strides.begin(), plan->out_strides.end(), [](int64_t s) { return s != 0; })) {
+    // Every outer group is kept: row r of the input reduces to output element r.
+    ctx.set_output(0, d, out);
+    return make_kernel<RowSumF32Kernel>(plan->rows, plan->inner, std::is_same_v<Op<float>, RMean<float>>);
+  }
   std::unique_ptr<OpKernel> kernel;
   auto make = [&](auto tag) {
     using T = typename decltype(tag)::type;

@@ -8,6 +8,10 @@
 #include "core/mmap_file.h"
 #include "runtime/memory_plan.h"
 
+#ifdef EDGERUN_HAVE_XNNPACK
+#include "backends/xnnpack/backend.h"
+#endif
+
 namespace edgerun {
 namespace {
 
@@ -76,6 +80,20 @@ std::vector<bool> dead_nodes(const Graph& g) {
 Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vector<Tensor>& inputs,
                                             bool* used_input_values, ThreadPool* pool,
                                             bool reference_kernels, bool reuse_buffers) {
+  PlanOptions options;
+  options.backend = reference_kernels ? "reference" : "cpu";
+  options.reuse_buffers = reuse_buffers;
+  return build(model, inputs, used_input_values, pool, options);
+}
+
+Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vector<Tensor>& inputs,
+                                            bool* used_input_values, ThreadPool* pool, const PlanOptions& options) {
+  const bool reuse_buffers = options.reuse_buffers;
+#ifndef EDGERUN_HAVE_XNNPACK
+  if (options.backend == "xnnpack") return unsupported("backend 'xnnpack': edgerun was built without XNNPACK");
+#endif
+  const bool use_xnnpack = options.backend == "xnnpack";
+  std::vector<bool> xnn_reads_value(model.graph.values.size(), false);  // read in place by an XNNPACK kernel
   if (used_input_values) *used_input_values = false;
   const Graph& g = model.graph;
   if (inputs.size() != g.inputs.size())
@@ -133,7 +151,7 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
       return unsupported(node.describe(), ": op is not supported by edgerun");
     }
     PrepareContext ctx(node, opset, std::move(in_infos), &resolver);
-    ctx.set_reference_kernels(reference_kernels);
+    ctx.set_backend(options.backend);
     auto prepared = schema->prepare(ctx);
     if (used_input_values && !resolver.used.empty()) *used_input_values = true;
     if (!prepared.ok()) return prepared.status();
@@ -159,6 +177,19 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
       ++plan->folded_;
       continue;
     }
+#ifdef EDGERUN_HAVE_XNNPACK
+    if (use_xnnpack && !(all_const && !node.inputs.empty() && !is_nondeterministic(node))) {
+      // The op's own prepare validated the node and set its outputs; the adapter may replace its kernel.
+      ER_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> xnn_kernel, xnnpack_prepare(ctx));
+      if (xnn_kernel) {
+        kernel = std::move(xnn_kernel);
+        for (int v : node.inputs)
+          if (v >= 0) xnn_reads_value[static_cast<size_t>(v)] = true;
+      }
+    }
+#else
+    (void)use_xnnpack;
+#endif
     Step step;
     step.node = static_cast<int>(ni);
     step.kernel = std::move(kernel);
@@ -228,6 +259,13 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
     if (!mem.skip[s]) kept.push_back(std::move(plan->steps_[s]));
   plan->steps_ = std::move(kept);
   for (int k : resolver.used) plan->value_inputs_.emplace_back(k, inputs[static_cast<size_t>(k)].clone());
+  // A caller's tensor may end at a page boundary: graph inputs that XNNPACK kernels read in place are staged in
+  // buffers with slack (Tensor::empty pads every allocation).
+  for (size_t k = 0; k < g.inputs.size(); ++k) {
+    if (!xnn_reads_value[static_cast<size_t>(g.inputs[k])]) continue;
+    ER_ASSIGN_OR_RETURN(Tensor staged, allocate_tensor(inputs[k].dtype(), inputs[k].shape(), "staged graph input"));
+    plan->staged_inputs_.emplace_back(static_cast<int>(k), std::move(staged));
+  }
   return plan;
 }
 
@@ -307,6 +345,12 @@ Status Plan::run(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs
     const Tensor& in = inputs[k];
     values_[static_cast<size_t>(g.inputs[k])] =
         Tensor::view(in.dtype(), in.shape(), const_cast<void*>(in.raw_data()));
+  }
+  for (auto& [k, staged] : staged_inputs_) {
+    const Tensor& in = inputs[static_cast<size_t>(k)];
+    if (in.nbytes() != staged.nbytes()) return invalid_argument("input ", k, " does not have the planned shape");
+    std::memcpy(staged.raw_data(), in.raw_data(), in.nbytes());
+    values_[static_cast<size_t>(g.inputs[static_cast<size_t>(k)])] = staged;
   }
   if (profiling_) {
     for (size_t i = 0; i < steps_.size(); ++i) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "edgerun/status.h"
@@ -20,6 +21,14 @@ namespace edgerun {
 // size is absurd (> 16 GiB) or memory is exhausted.
 Expected<Tensor> allocate_tensor(DType dtype, const Shape& shape, const std::string& what);
 
+// How a plan chooses kernels and buffers.
+struct PlanOptions {
+  // "cpu" (own kernels), "reference" (every op's plain reference kernel) or "xnnpack" (the XNNPACK adapter's
+  // kernel where it covers the node, the own kernel elsewhere; only when built with EDGERUN_HAVE_XNNPACK).
+  std::string backend = "cpu";
+  bool reuse_buffers = true;  // see Plan::build
+};
+
 class Plan {
  public:
   // `inputs` holds one tensor per graph input with the shapes to plan for; their values are
@@ -33,6 +42,8 @@ class Plan {
   static Expected<std::unique_ptr<Plan>> build(const Model& model, const std::vector<Tensor>& inputs,
                                                bool* used_input_values = nullptr, ThreadPool* pool = nullptr,
                                                bool reference_kernels = false, bool reuse_buffers = true);
+  static Expected<std::unique_ptr<Plan>> build(const Model& model, const std::vector<Tensor>& inputs,
+                                               bool* used_input_values, ThreadPool* pool, const PlanOptions& options);
 
   Status run(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs);
 
@@ -74,6 +85,9 @@ class Plan {
   std::vector<Tensor> values_;                 // per value id: constant, buffer, or input view
   std::vector<Step> steps_;
   std::vector<std::pair<int, Tensor>> value_inputs_;  // (graph input index, value used)
+  // Graph inputs copied each run into a plan-owned buffer with readable slack after the data (XNNPACK kernels
+  // read up to 16 bytes past a tensor): (graph input index, staging tensor).
+  std::vector<std::pair<int, Tensor>> staged_inputs_;
   size_t arena_bytes_ = 0;
   size_t folded_ = 0;
   size_t dead_nodes_ = 0, aliased_ = 0, in_place_ = 0;

@@ -21,7 +21,10 @@ struct Session::Impl {
 
   Expected<std::unique_ptr<Plan>> build(const std::vector<Tensor>& inputs, bool* used_values = nullptr) {
     const bool optimize = options.optimization_level >= 1;
-    auto p = Plan::build(*model, inputs, used_values, pool.get(), options.backend == "reference", optimize);
+    PlanOptions po;
+    po.backend = options.backend;
+    po.reuse_buffers = optimize;
+    auto p = Plan::build(*model, inputs, used_values, pool.get(), po);
     if (p.ok() && profiling) (*p)->enable_profiling(true);
     // Repacked weights are owned by the kernels now: drop the file's copy from memory (re-read if needed).
     if (p.ok() && optimize) (*p)->release_packed_weight_pages();
@@ -62,8 +65,21 @@ Expected<std::unique_ptr<Session>> Session::create(std::unique_ptr<Model> model,
   Impl& im = *s->impl_;
   im.model = std::move(model);
   im.options = options;
-  if (options.backend != "cpu" && options.backend != "reference")
-    return invalid_argument("unknown backend '", options.backend, "' (available: cpu, reference)");
+  // "auto" (default): XNNPACK on arm64 where it has tuned NEON kernels, the own kernels elsewhere.
+#if defined(EDGERUN_HAVE_XNNPACK) && defined(__aarch64__)
+  if (im.options.backend == "auto") im.options.backend = "xnnpack";
+#else
+  if (im.options.backend == "auto") im.options.backend = "cpu";
+#endif
+#ifdef EDGERUN_HAVE_XNNPACK
+  if (im.options.backend != "cpu" && im.options.backend != "reference" && im.options.backend != "xnnpack")
+    return invalid_argument("unknown backend '", options.backend, "' (available: auto, cpu, reference, xnnpack)");
+#else
+  if (im.options.backend == "xnnpack")
+    return invalid_argument("backend 'xnnpack': this edgerun was built without XNNPACK (EDGERUN_WITH_XNNPACK=OFF)");
+  if (im.options.backend != "cpu" && im.options.backend != "reference")
+    return invalid_argument("unknown backend '", options.backend, "' (available: auto, cpu, reference)");
+#endif
   im.pool = std::make_unique<ThreadPool>(options.threads);
   ER_RETURN_IF_ERROR(optimize_model(*im.model, options.optimization_level));
   const Graph& g = im.model->graph;
@@ -185,6 +201,8 @@ Session::Stats Session::stats() const {
   }
   return st;
 }
+
+const std::string& Session::backend() const { return impl_->options.backend; }
 
 int Session::threads() const { return impl_->pool->size(); }
 

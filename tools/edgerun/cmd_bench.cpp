@@ -32,7 +32,9 @@ const CommandSpec kSpec = {
         {"--threads", "N", "threads for the session (default 0 = one per physical core)"},
         {"--shape", "NAME=DIMS",
          "shape of an input with dynamic dims, e.g. input=1x3x224x224 (default: dynamic dims = 1)", true},
-        {"--backend", "NAME", "cpu (default; optimized kernels) or reference (scalar reference kernels)"},
+        {"--backend", "NAME",
+         "auto (default: xnnpack on arm64 when built with it, else cpu), cpu (own optimized kernels), reference "
+         "(scalar reference kernels) or xnnpack (XNNPACK where it covers a node, own kernels elsewhere)"},
         {"--opt-level", "L", "graph optimization level (default 1; 0 runs the graph as written)"},
         {"--seed", "N", "seed for the random inputs (default 0)"},
         {"--profile", "",
@@ -203,9 +205,9 @@ int cmd_bench(int argc, char** argv, int first) {
   for (const Status* st :
        {&runs.status(), &warmup.status(), &threads.status(), &seed.status(), &opt_level.status(), &top.status()})
     if (!st->ok()) return report_usage_error(kSpec, st->message());
-  std::string backend = args.get("--backend", "cpu");
-  if (backend != "cpu" && backend != "reference")
-    return report_usage_error(kSpec, "--backend '" + backend + "': expected cpu or reference");
+  std::string backend = args.get("--backend", "auto");
+  if (backend != "auto" && backend != "cpu" && backend != "reference" && backend != "xnnpack")
+    return report_usage_error(kSpec, "--backend '" + backend + "': expected auto, cpu, reference or xnnpack");
   for (const std::string& v : args.all("--shape")) {  // syntax first, before the model is read
     auto s = parse_named_shape(v);
     if (!s.ok()) return report_usage_error(kSpec, "--shape " + v + ": " + s.status().message());
@@ -246,6 +248,7 @@ int cmd_bench(int argc, char** argv, int first) {
   if (!session_or.ok()) return report_error(session_or.status());
   const double load_ms = now_ms() - t0;
   Session& session = **session_or;
+  backend = session.backend();  // "auto" resolved
 
   std::vector<Tensor> out;
   auto timed_run = [&](double* ms) -> Status {

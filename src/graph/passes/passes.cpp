@@ -1,5 +1,7 @@
 #include "graph/passes/passes.h"
 
+#include "graph/passes/fuse_layer_norm.h"
+
 #include "ops/fused.h"
 #include "ops/op_registry.h"
 
@@ -15,6 +17,7 @@ Status optimize_model(Model& model, int level) {
   if (level <= 0) return Status();
   passes::remove_identity_nodes(model);
   passes::fold_batchnorm_into_conv(model);
+  if (can_run("LayerNorm")) passes::fuse_layer_norm(model);
   if (can_run("FusedConv")) passes::fuse_conv_epilogues(model);
   if (can_run("FusedMatMul") && can_run("FusedGemm")) passes::fuse_matmul_epilogues(model);
   return Status();
