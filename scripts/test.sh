@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): installs dependencies, generates reference models, builds and runs all tests.
+# The test command (README, .ci/run): installs dependencies, generates reference models, builds and runs all tests,
+# then (on an x86-64 host) cross builds for aarch64 and runs the `emulated` test subset under qemu (docs/arm64.md).
 # Tests that need ../shared/models skip with a message when it is absent (set EDGERUN_MODELS_DIR to point elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,5 +20,19 @@ bash scripts/build.sh asan-ubsan test_corrupt_models test_onnx_loader test_wire 
 echo "== tests (asan-ubsan)"
 (cd build/asan-ubsan && ctest --output-on-failure -j "$(nproc)" --timeout 900 \
   -R 'test_corrupt_models|test_onnx_loader|test_wire|test_tensor_proto|test_image')
+
+# aarch64 (Raspberry Pi 5): cross build + the `emulated` subset (kernels, ops, a conformance subset, three real
+# models) under qemu-aarch64-static -cpu cortex-a76 -L .cache/sysroot-arm64 (CMAKE_CROSSCOMPILING_EMULATOR).
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+  echo "== build (aarch64-cross: library + emulated tests)"
+  arm_start=$(date +%s)
+  bash scripts/build.sh aarch64-cross emulated_tests
+  echo "== tests (aarch64-cross under qemu, label 'emulated'; built in $(( $(date +%s) - arm_start )) s)"
+  arm_start=$(date +%s)
+  (cd build/aarch64-cross && ctest --output-on-failure --no-tests=error -j "$(nproc)" -L emulated)
+  echo "== aarch64 emulated tests passed in $(( $(date +%s) - arm_start )) s"
+else
+  echo "== aarch64 cross stage skipped (host is $(dpkg --print-architecture); run the tests natively instead)"
+fi
 
 echo "== all tests passed in $(( $(date +%s) - start )) s"
