@@ -304,6 +304,201 @@ TEST(Passes, GeluWithSharedIntermediateNotFused) {
   EXPECT_EQ(passes::fuse_matmul_epilogues(*m), 0);
 }
 
+// Conv -> Mul/Add/Sub/Div by per-channel ([C,1,1], [1,C,1,1]) or scalar constants, either operand order: one Conv.
+TEST(Passes, ScaleBiasFoldsIntoConv) {
+  t::GraphParts p;
+  p.inputs = {f32_input("X", {1, 4, 5, 6})};
+  add_conv(p, "X", "c", "0", 10);
+  p.initializers.push_back(t::tensor_f32("s", {4, 1, 1}, {0.5f, -2.0f, 1.5f, 3.0f}));
+  p.initializers.push_back(t::tensor_f32("b", {1, 4, 1, 1}, {0.25f, -1.0f, 2.0f, 0.0f}));
+  p.initializers.push_back(t::tensor_f32("k", {1}, {0.75f}));
+  p.nodes.push_back(t::node("Mul", {"s", "c"}, {"m"}));
+  p.nodes.push_back(t::node("Add", {"m", "b"}, {"a"}));
+  p.nodes.push_back(t::node("Sub", {"k", "a"}, {"d"}));  // k - a: negates the scale
+  p.nodes.push_back(t::node("Constant", {}, {"two"}, "", {t::attr_float("value_float", 2.0f)}));
+  p.nodes.push_back(t::node("Div", {"d", "two"}, {"Y"}));
+  // A conv without bias: Add of a scalar becomes its bias.
+  p.initializers.push_back(t::tensor_f32("Wn", {4, 4, 1, 1}, random_floats(16, 50)));
+  p.nodes.push_back(t::node("Conv", {"Y", "Wn"}, {"cn"}, "convn"));
+  p.nodes.push_back(t::node("Add", {"k", "cn"}, {"Z"}));
+  p.outputs = {f32_input("Y", {1, 4, 5, 6}), f32_input("Z", {1, 4, 5, 6})};
+  auto m = load(p);
+  ASSERT_TRUE(m);
+  Model before = *m;
+  EXPECT_EQ(passes::fold_scale_bias_into_conv(*m), 5);
+  ASSERT_EQ(op_types(*m), (std::vector<std::string>{"Conv", "Constant", "Conv"}));
+  const Node& conv = m->graph.nodes[0];
+  EXPECT_EQ(m->graph.values[static_cast<size_t>(conv.outputs[0])].name, "Y");
+  EXPECT_NE(m->graph.values[static_cast<size_t>(conv.inputs[1])].name, "W0");
+  const Node& convn = m->graph.nodes[2];
+  ASSERT_EQ(convn.inputs.size(), 3u);
+  EXPECT_EQ(m->graph.values[static_cast<size_t>(convn.inputs[0])].name, "Y");
+  EXPECT_EQ(m->graph.values[static_cast<size_t>(convn.outputs[0])].name, "Z");
+  const Tensor& bn = m->graph.values[static_cast<size_t>(convn.inputs[2])].initializer;
+  ASSERT_TRUE(bn.defined());
+  EXPECT_EQ(bn.data<float>()[3], 0.75f);
+  Tensor x = image(6);
+  expect_close(run(before, 0, "reference", {x}), run(*m, 0, "reference", {x}));
+  expect_optimized_matches(before, {x});
+}
+
+TEST(Passes, ScaleBiasNotFoldedWhenUnsafe) {
+  t::GraphParts p;
+  p.inputs = {f32_input("X", {1, 4, 5, 6}), f32_input("r", {4, 1, 1})};
+  p.initializers.push_back(t::tensor_f32("last", {4}, {1, 2, 3, 4}));            // lines up with W, not C
+  p.initializers.push_back(t::tensor_f32("rank5", {1, 1, 4, 1, 1}, {1, 2, 3, 4}));  // broadcasts the output up
+  p.initializers.push_back(t::tensor_f32("k", {}, {2.0f}));
+  add_conv(p, "X", "c0", "0", 10);
+  p.nodes.push_back(t::node("Mul", {"c0", "last"}, {"a0"}));
+  add_conv(p, "a0", "c1", "1", 20);
+  p.nodes.push_back(t::node("Mul", {"c1", "rank5"}, {"a1"}));
+  p.nodes.push_back(t::node("Squeeze", {"a1", "axis0"}, {"s1"}));
+  p.initializers.push_back(t::tensor_raw("axis0", 7, {1}, t::bytes_of(std::vector<int64_t>{0})));
+  add_conv(p, "s1", "c2", "2", 30);
+  p.nodes.push_back(t::node("Mul", {"c2", "r"}, {"a2"}));  // run-time scale
+  add_conv(p, "a2", "c3", "3", 40);
+  p.nodes.push_back(t::node("Div", {"k", "c3"}, {"a3"}));  // k / y is not affine
+  add_conv(p, "a3", "c4", "4", 50);
+  p.nodes.push_back(t::node("Mul", {"c4", "k"}, {"a4"}));  // conv output read twice
+  p.nodes.push_back(t::node("Add", {"a4", "c4"}, {"Y"}));
+  p.outputs = {f32_input("Y", {1, 4, 5, 6})};
+  auto m = load(p);
+  ASSERT_TRUE(m);
+  const size_t n = m->graph.nodes.size();
+  EXPECT_EQ(passes::fold_scale_bias_into_conv(*m), 0);
+  EXPECT_EQ(m->graph.nodes.size(), n);
+}
+
+// Adds x * Clip(x + 3, 0, 6) / 6 in paddle2onnx's arrangement (Clip bounds as inputs, opset >= 11, or attributes).
+void add_paddle_hardswish(t::GraphParts& p, const std::string& x, const std::string& y, const std::string& tag,
+                          int64_t opset) {
+  p.nodes.push_back(t::node("Add", {x, "three"}, {"hs_a" + tag}));
+  if (opset >= 11)
+    p.nodes.push_back(t::node("Clip", {"hs_a" + tag, "zero", "six"}, {"hs_c" + tag}));
+  else
+    p.nodes.push_back(t::node("Clip", {"hs_a" + tag}, {"hs_c" + tag}, "",
+                              {t::attr_float("min", 0.0f), t::attr_float("max", 6.0f)}));
+  p.nodes.push_back(t::node("Mul", {x, "hs_c" + tag}, {"hs_m" + tag}));
+  p.nodes.push_back(t::node("Div", {"hs_m" + tag, "six"}, {y}));
+}
+
+void add_hard_constants(t::GraphParts& p) {
+  p.initializers.push_back(t::tensor_f32("three", {}, {3.0f}));
+  p.initializers.push_back(t::tensor_f32("zero", {}, {0.0f}));
+  p.initializers.push_back(t::tensor_f32("six", {}, {6.0f}));
+  p.initializers.push_back(t::tensor_f32("sixth", {1}, {1.0f / 6.0f}));
+}
+
+Tensor wide_image(uint32_t seed) {
+  return Tensor::from_vector(DType::kFloat32, {1, 4, 5, 6}, random_floats(120, seed, -8.0f, 8.0f));
+}
+
+TEST(Passes, HardSwishAndHardSigmoidFormsMatched) {
+  t::GraphParts p;
+  p.inputs = {f32_input("X", {1, 4, 5, 6})};
+  add_hard_constants(p);
+  add_paddle_hardswish(p, "X", "h0", "0", 13);  // (x * clip) / 6
+  // (clip * x) * (1/6), Add(3, x)
+  p.nodes.push_back(t::node("Add", {"three", "h0"}, {"a1"}));
+  p.nodes.push_back(t::node("Clip", {"a1", "zero", "six"}, {"c1"}));
+  p.nodes.push_back(t::node("Mul", {"c1", "h0"}, {"m1"}));
+  p.nodes.push_back(t::node("Mul", {"sixth", "m1"}, {"h1"}));
+  // x * (clip / 6)
+  p.nodes.push_back(t::node("Add", {"h1", "three"}, {"a2"}));
+  p.nodes.push_back(t::node("Clip", {"a2", "zero", "six"}, {"c2"}));
+  p.nodes.push_back(t::node("Div", {"c2", "six"}, {"d2"}));
+  p.nodes.push_back(t::node("Mul", {"d2", "h1"}, {"h2"}));
+  // clip / 6 alone: HardSigmoid (used to scale another value)
+  p.nodes.push_back(t::node("Add", {"h2", "three"}, {"a3"}));
+  p.nodes.push_back(t::node("Clip", {"a3", "zero", "six"}, {"c3"}));
+  p.nodes.push_back(t::node("Mul", {"c3", "sixth"}, {"g3"}));
+  p.nodes.push_back(t::node("Mul", {"g3", "X"}, {"h3"}));
+  // x * HardSigmoid(x, 1/6, 0.5)
+  p.nodes.push_back(t::node("HardSigmoid", {"h3"}, {"g4"}, "",
+                            {t::attr_float("alpha", 1.0f / 6.0f), t::attr_float("beta", 0.5f)}));
+  p.nodes.push_back(t::node("Mul", {"h3", "g4"}, {"Y"}));
+  p.outputs = {f32_input("Y", {1, 4, 5, 6})};
+  auto m = load(p);
+  ASSERT_TRUE(m);
+  Model before = *m;
+  EXPECT_EQ(passes::match_hard_activations(*m), 5);
+  ASSERT_EQ(op_types(*m), (std::vector<std::string>{"HardSwish", "HardSwish", "HardSwish", "HardSigmoid", "Mul",
+                                                     "HardSwish"}));
+  const Graph& g = m->graph;
+  EXPECT_EQ(g.values[static_cast<size_t>(g.nodes[0].inputs[0])].name, "X");
+  EXPECT_EQ(g.values[static_cast<size_t>(g.nodes[0].outputs[0])].name, "h0");
+  EXPECT_EQ(g.values[static_cast<size_t>(g.nodes[3].inputs[0])].name, "h2");
+  EXPECT_NEAR(g.nodes[3].attr_float("alpha", 0.0f), 1.0f / 6.0f, 1e-7f);
+  EXPECT_EQ(g.nodes[3].attr_float("beta", 0.0f), 0.5f);
+  EXPECT_EQ(g.values[static_cast<size_t>(g.nodes[5].outputs[0])].name, "Y");
+  Tensor x = wide_image(7);
+  expect_close(run(before, 0, "reference", {x}), run(*m, 0, "reference", {x}));
+  expect_optimized_matches(before, {x});
+}
+
+TEST(Passes, HardSwishNotMatchedWhenDifferent) {
+  t::GraphParts p;
+  p.inputs = {f32_input("X", {1, 4, 5, 6}), f32_input("W", {1, 4, 5, 6})};
+  add_hard_constants(p);
+  p.initializers.push_back(t::tensor_f32("five", {}, {5.0f}));
+  p.initializers.push_back(t::tensor_f32("two", {}, {2.0f}));
+  // Clip(x + 3, 0, 5) / 6; Clip(x + 2, 0, 6) / 6; w * Clip(x + 3, 0, 6) / 5 (w is not x, / 5 is no / 6);
+  // x * Clip(x + 3, 0, 6) / 6 whose clip is a graph output; 6 / Clip(x + 3, 0, 6).
+  p.nodes = {t::node("Add", {"X", "three"}, {"a0"}), t::node("Clip", {"a0", "zero", "five"}, {"c0"}),
+             t::node("Div", {"c0", "six"}, {"y0"}),
+             t::node("Add", {"y0", "two"}, {"a1"}), t::node("Clip", {"a1", "zero", "six"}, {"c1"}),
+             t::node("Div", {"c1", "six"}, {"y1"}),
+             t::node("Add", {"y1", "three"}, {"a2"}), t::node("Clip", {"a2", "zero", "six"}, {"c2"}),
+             t::node("Mul", {"W", "c2"}, {"m2"}), t::node("Div", {"m2", "five"}, {"y2"}),
+             t::node("Add", {"y2", "three"}, {"a3"}), t::node("Clip", {"a3", "zero", "six"}, {"C3"}),
+             t::node("Mul", {"y2", "C3"}, {"m3"}), t::node("Div", {"m3", "six"}, {"y3"}),
+             t::node("Add", {"y3", "three"}, {"a4"}), t::node("Clip", {"a4", "zero", "six"}, {"c4"}),
+             t::node("Div", {"six", "c4"}, {"Y"})};
+  p.outputs = {f32_input("Y", {1, 4, 5, 6}), f32_input("C3", {1, 4, 5, 6})};
+  auto m = load(p);
+  ASSERT_TRUE(m);
+  const size_t n = m->graph.nodes.size();
+  EXPECT_EQ(passes::match_hard_activations(*m), 0);
+  EXPECT_EQ(m->graph.nodes.size(), n);
+}
+
+// A PP-LCNetV3 block as paddle2onnx writes it (opset 9: Clip bounds as attributes): Conv -> Mul(scale) ->
+// Add(bias) -> hardswish -> Mul -> Add -> Conv -> Mul -> Add -> hardswish. The whole pipeline leaves two
+// FusedConv(HardSwish) and the learnable affine between them.
+TEST(Passes, PaddleConvAffineHardSwishFuse) {
+  for (int64_t opset : {9, 13}) {
+    t::GraphParts p;
+    p.inputs = {f32_input("X", {1, 4, 5, 6})};
+    add_hard_constants(p);
+    p.initializers.push_back(t::tensor_f32("s0", {1}, {1.5f}));
+    p.initializers.push_back(t::tensor_f32("b0", {1}, {0.3f}));
+    p.initializers.push_back(t::tensor_f32("s1", {1}, {0.8f}));
+    p.initializers.push_back(t::tensor_f32("b1", {1}, {-0.2f}));
+    add_conv(p, "X", "c0", "0", 10);
+    p.nodes.push_back(t::node("Mul", {"s0", "c0"}, {"m0"}));
+    p.nodes.push_back(t::node("Add", {"m0", "b0"}, {"a0"}));
+    add_paddle_hardswish(p, "a0", "h0", "0", opset);
+    p.nodes.push_back(t::node("Mul", {"s1", "h0"}, {"m1"}));
+    p.nodes.push_back(t::node("Add", {"m1", "b1"}, {"a1"}));
+    add_conv(p, "a1", "c1", "1", 20);
+    p.nodes.push_back(t::node("Mul", {"s0", "c1"}, {"m2"}));
+    p.nodes.push_back(t::node("Add", {"m2", "b0"}, {"a2"}));
+    add_paddle_hardswish(p, "a2", "Y", "1", opset);
+    p.outputs = {f32_input("Y", {1, 4, 5, 6})};
+    auto m = load(p, opset);
+    ASSERT_TRUE(m);
+    Model before = *m;
+    ASSERT_TRUE(optimize_model(*m, 1).ok());
+    if (!registered("FusedConv")) GTEST_SKIP() << "com.edgerun.FusedConv not registered yet";
+    ASSERT_EQ(op_types(*m), (std::vector<std::string>{"com.edgerun.FusedConv", "Mul", "Add", "com.edgerun.FusedConv"}))
+        << "opset " << opset;
+    EXPECT_EQ(m->graph.nodes[0].attr_string("activation", ""), "HardSwish");
+    EXPECT_EQ(m->graph.nodes[3].attr_string("activation", ""), "HardSwish");
+    EXPECT_EQ(m->graph.values[static_cast<size_t>(m->graph.nodes[3].outputs[0])].name, "Y");
+    expect_optimized_matches(before, {wide_image(8)});
+  }
+}
+
 // Planner: dead nodes skipped, Reshape aliased, element-wise ops in place; same outputs, smaller arena.
 TEST(PlanMemory, AliasInPlaceDeadSteps) {
   t::GraphParts p;

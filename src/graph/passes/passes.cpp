@@ -17,6 +17,8 @@ Status optimize_model(Model& model, int level) {
   if (level <= 0) return Status();
   passes::remove_identity_nodes(model);
   passes::fold_batchnorm_into_conv(model);
+  passes::fold_scale_bias_into_conv(model);
+  passes::match_hard_activations(model);
   if (can_run("LayerNorm")) passes::fuse_layer_norm(model);
   if (can_run("FusedConv")) passes::fuse_conv_epilogues(model);
   if (can_run("FusedMatMul") && can_run("FusedGemm")) passes::fuse_matmul_epilogues(model);

@@ -16,6 +16,8 @@ namespace passes {
 // Each pass returns how many rewrites it made.
 int remove_identity_nodes(Model& m);     // Identity, inference Dropout
 int fold_batchnorm_into_conv(Model& m);  // Conv(const W, B?) -> BatchNormalization
+int fold_scale_bias_into_conv(Model& m); // Conv(const W, B?) -> Mul/Div/Add/Sub by per-channel or scalar constants
+int match_hard_activations(Model& m);    // x * Clip(x + 3, 0, 6) / 6 -> HardSwish; Clip(x + 3, 0, 6) / 6 -> HardSigmoid
 int fuse_conv_epilogues(Model& m);       // Conv [+ Add residual] [+ activation] -> FusedConv
 int fuse_matmul_epilogues(Model& m);     // MatMul [+ bias] [+ activation] -> FusedMatMul; Gemm + act -> FusedGemm
 

@@ -1,8 +1,8 @@
 // f32-dwconv-{3x3,5x5}s{1,2}-avx2: each channel is first copied into a zero-padded scratch plane
 // (stride 2: every row split into its even and odd columns), so the inner loop has no bounds checks:
 // 8 output pixels of a row per step, K*K broadcast-weight FMAs, masked store for the row tail.
-// Bias / residual / ReLU-type clamps / HardSwish are applied in registers, other activations per row
-// through f32-vmath.
+// Bias / residual / ReLU-type clamps / HardSwish are applied in registers, other
+// activations through f32-vmath once per block of output planes.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -82,6 +82,27 @@ inline __m256 tap(const float* row, int64_t half, int64_t ox, int kx) {
 
 enum class InReg { kNone, kClamp, kHardSwish, kLater };
 
+// Bias, residual and the in-register activations for 8 outputs of channel row `yr` at ox, then the store.
+template <InReg kAct>
+inline void finish8(__m256 v, __m256 bias, const float* res_row, float* yr, int64_t ox, int64_t out_w, __m256 lo,
+                    __m256 hi) {
+  v = _mm256_add_ps(v, bias);
+  const int64_t rem = out_w - ox;
+  const __m256i m = tail_mask(std::min<int64_t>(rem, 8));
+  if (res_row) v = _mm256_add_ps(v, _mm256_maskload_ps(res_row + ox, m));
+  if constexpr (kAct == InReg::kClamp) v = _mm256_min_ps(hi, _mm256_max_ps(lo, v));
+  if constexpr (kAct == InReg::kHardSwish) {
+    const __m256 gate = _mm256_fmadd_ps(v, _mm256_set1_ps(1.0f / 6.0f), _mm256_set1_ps(0.5f));
+    v = _mm256_mul_ps(v, _mm256_min_ps(_mm256_set1_ps(1.0f), _mm256_max_ps(_mm256_setzero_ps(), gate)));
+  }
+  if (rem >= 8) _mm256_storeu_ps(yr + ox, v);
+  else _mm256_maskstore_ps(yr + ox, m, v);
+}
+
+// f32-vmath activations (sigmoid, SiLU, ...) run over whole output planes of several channels at once:
+// one call per ~kActBlock floats instead of one per (possibly 7-wide) row; the planes are still in cache.
+constexpr int64_t kActBlock = 4096;
+
 template <int K, int S, InReg kAct>
 void channels(const DwConvParams& p, const float* in, const float* weights, float* out, const Epilogue& ep,
               int64_t c0, int64_t c1) {
@@ -92,7 +113,8 @@ void channels(const DwConvParams& p, const float* in, const float* weights, floa
   float* scratch = scratch_buf.data();  // [rows, width]
   const int64_t plane = p.out_h * p.out_w;
   const __m256 lo = _mm256_set1_ps(ep.act.alpha), hi = _mm256_set1_ps(ep.act.beta);
-  const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+  const __m256 zero = _mm256_setzero_ps();
+  int64_t act_from = c0;  // first channel whose vmath activation is still pending
   for (int64_t c = c0; c < c1; ++c) {
     fill_padded<K, S>(p, g, in + c * p.in_h * p.in_w, scratch);
     __m256 w[K * K];
@@ -102,7 +124,6 @@ void channels(const DwConvParams& p, const float* in, const float* weights, floa
     float* y = out + c * plane;  // [out_h, out_w]
     for (int64_t oy = 0; oy < p.out_h; ++oy) {
       const float* r0 = scratch + oy * S * g.width;
-      float* yr = y + oy * p.out_w;
       for (int64_t ox = 0; ox < p.out_w; ox += 8) {
         __m256 acc0 = zero, acc1 = zero;  // two chains: even and odd kernel rows
         for (int ky = 0; ky < K; ++ky) {
@@ -110,19 +131,15 @@ void channels(const DwConvParams& p, const float* in, const float* weights, floa
           __m256& acc = (ky % 2 == 0) ? acc0 : acc1;
           for (int kx = 0; kx < K; ++kx) acc = _mm256_fmadd_ps(tap<S>(row, g.half, ox, kx), w[ky * K + kx], acc);
         }
-        __m256 v = _mm256_add_ps(_mm256_add_ps(acc0, acc1), bias);
-        const int64_t rem = p.out_w - ox;
-        const __m256i m = tail_mask(std::min<int64_t>(rem, 8));
-        if (res) v = _mm256_add_ps(v, _mm256_maskload_ps(res + oy * p.out_w + ox, m));
-        if constexpr (kAct == InReg::kClamp) v = _mm256_min_ps(hi, _mm256_max_ps(lo, v));
-        if constexpr (kAct == InReg::kHardSwish) {
-          const __m256 gate = _mm256_fmadd_ps(v, _mm256_set1_ps(1.0f / 6.0f), _mm256_set1_ps(0.5f));
-          v = _mm256_mul_ps(v, _mm256_min_ps(one, _mm256_max_ps(zero, gate)));
-        }
-        if (rem >= 8) _mm256_storeu_ps(yr + ox, v);
-        else _mm256_maskstore_ps(yr + ox, m, v);
+        finish8<kAct>(_mm256_add_ps(acc0, acc1), bias, res ? res + oy * p.out_w : nullptr, y + oy * p.out_w, ox,
+                      p.out_w, lo, hi);
       }
-      if constexpr (kAct == InReg::kLater) activation_f32(ep.act, yr, yr, p.out_w);
+    }
+    if constexpr (kAct == InReg::kLater) {
+      if ((c + 1 - act_from) * plane >= kActBlock || c + 1 == c1) {
+        activation_f32(ep.act, out + act_from * plane, out + act_from * plane, (c + 1 - act_from) * plane);
+        act_from = c + 1;
+      }
     }
   }
 }
