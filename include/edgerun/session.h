@@ -19,7 +19,8 @@ namespace edgerun {
 struct Model;
 
 struct SessionOptions {
-  int threads = 0;              // 0 = default (physical cores)
+  int threads = 0;              // 0 = default: physical cores (the big cores on big.LITTLE)
+  bool pin_threads = false;     // pin pool thread i to the i-th fastest physical core
   int optimization_level = 1;   // 0 = run the graph as written; 1+ = graph passes
   // "auto" (XNNPACK on arm64 when built with it, else "cpu"), "cpu" (own kernels), "reference" (plain reference
   // kernels), "xnnpack" (XNNPACK where it covers a node, own kernels elsewhere).

@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <string>
@@ -22,40 +23,76 @@ inline void cpu_relax() {
 #endif
 }
 
-void pin_to_cpu(int cpu) {
+int read_int_file(const std::string& path, int fallback) {
+  std::ifstream f(path);
+  long v = 0;
+  if (f >> v && v >= 0 && v < (1L << 30)) return static_cast<int>(v);
+  return fallback;
+}
+
+void pin_to_cpu(int index) {
+  const std::vector<int>& cpus = preferred_cpus();
+  if (cpus.empty()) return;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpus[static_cast<size_t>(index) % cpus.size()], &one);
+  sched_setaffinity(0, sizeof(one), &one);
+}
+
+struct Topology {
+  std::vector<int> cpus;  // one logical CPU per physical core, fastest cores first
+  int fast_cores = 0;     // cores with the highest capacity (all of them on a homogeneous CPU)
+};
+
+// CPU topology from sysfs: cpu_capacity (arm64 big.LITTLE, e.g. RK3588 A76+A55) or, where absent, cpufreq's
+// cpuinfo_max_freq ranks the cores; SMT siblings count once. Defaulting to all cores on big.LITTLE makes the fast
+// cores wait for the slow ones at every parallel_for barrier (llama.cpp#7176), so the default uses the big ones.
+Topology read_topology() {
+  Topology t;
   cpu_set_t allowed;
-  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return;
-  int seen = 0;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
+    int n = static_cast<int>(std::thread::hardware_concurrency());
+    for (int c = 0; c < (n > 0 ? n : 1); ++c) t.cpus.push_back(c);
+    t.fast_cores = static_cast<int>(t.cpus.size());
+    return t;
+  }
+  struct Core {
+    int cpu, capacity;
+  };
+  std::vector<Core> cores;
+  std::set<std::string> seen_siblings;
   for (int c = 0; c < CPU_SETSIZE; ++c) {
     if (!CPU_ISSET(c, &allowed)) continue;
-    if (seen++ == cpu) {
-      cpu_set_t one;
-      CPU_ZERO(&one);
-      CPU_SET(c, &one);
-      sched_setaffinity(0, sizeof(one), &one);
-      return;
-    }
+    const std::string base = "/sys/devices/system/cpu/cpu" + std::to_string(c);
+    std::ifstream f(base + "/topology/thread_siblings_list");
+    std::string siblings;
+    if (f && std::getline(f, siblings) && !seen_siblings.insert(siblings).second) continue;
+    int capacity = read_int_file(base + "/cpu_capacity", -1);
+    if (capacity < 0) capacity = read_int_file(base + "/cpufreq/cpuinfo_max_freq", 0);
+    cores.push_back(Core{c, capacity});
   }
+  std::stable_sort(cores.begin(), cores.end(), [](const Core& a, const Core& b) { return a.capacity > b.capacity; });
+  for (const Core& core : cores) {
+    t.cpus.push_back(core.cpu);
+    if (core.capacity == cores.front().capacity) ++t.fast_cores;
+  }
+  if (t.cpus.empty()) {
+    t.cpus.push_back(0);
+    t.fast_cores = 1;
+  }
+  return t;
+}
+
+const Topology& topology() {
+  static const Topology t = read_topology();
+  return t;
 }
 
 }  // namespace
 
-int default_thread_count() {
-  cpu_set_t allowed;
-  int logical = static_cast<int>(std::thread::hardware_concurrency());
-  std::set<std::string> cores;
-  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
-    logical = CPU_COUNT(&allowed);
-    for (int c = 0; c < CPU_SETSIZE; ++c) {
-      if (!CPU_ISSET(c, &allowed)) continue;
-      std::ifstream f("/sys/devices/system/cpu/cpu" + std::to_string(c) + "/topology/thread_siblings_list");
-      std::string s;
-      if (f && std::getline(f, s)) cores.insert(s);
-    }
-  }
-  int n = cores.empty() ? logical : static_cast<int>(cores.size());
-  return n > 0 ? n : 1;
-}
+const std::vector<int>& preferred_cpus() { return topology().cpus; }
+
+int default_thread_count() { return topology().fast_cores > 0 ? topology().fast_cores : 1; }
 
 void ThreadPool::chunk(int64_t n, int threads, int t, int64_t* begin, int64_t* end) {
   const int64_t base = n / threads, extra = n % threads;

@@ -15,7 +15,7 @@ namespace edgerun {
 
 class ThreadPool {
  public:
-  // threads <= 0: one per physical core (see default_thread_count()).
+  // threads <= 0: default_thread_count(). pin_threads: thread i runs only on preferred_cpus()[i % n].
   explicit ThreadPool(int threads = 0, bool pin_threads = false);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
@@ -53,7 +53,12 @@ class ThreadPool {
   int64_t n_ = 0;
 };
 
-// Physical cores available to this process (sched affinity, SMT siblings counted once), >= 1.
+// Default thread count: the physical cores of this process's affinity mask (SMT siblings counted once) that have
+// the highest capacity (sysfs cpu_capacity, else cpuinfo_max_freq): all cores on a homogeneous CPU, the big cores
+// on big.LITTLE. >= 1.
 int default_thread_count();
+
+// Logical CPUs to pin pool threads to (one per physical core), fastest first; thread i uses entry i % size.
+const std::vector<int>& preferred_cpus();
 
 }  // namespace edgerun

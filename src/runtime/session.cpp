@@ -80,7 +80,7 @@ Expected<std::unique_ptr<Session>> Session::create(std::unique_ptr<Model> model,
   if (im.options.backend != "cpu" && im.options.backend != "reference")
     return invalid_argument("unknown backend '", options.backend, "' (available: auto, cpu, reference)");
 #endif
-  im.pool = std::make_unique<ThreadPool>(options.threads);
+  im.pool = std::make_unique<ThreadPool>(options.threads, options.pin_threads);
   ER_RETURN_IF_ERROR(optimize_model(*im.model, options.optimization_level));
   const Graph& g = im.model->graph;
   for (int v : g.inputs) im.inputs.push_back(spec_of(g.values[static_cast<size_t>(v)]));

@@ -29,7 +29,8 @@ const CommandSpec kSpec = {
     {
         {"--runs", "N", "timed runs (default 50)"},
         {"--warmup", "N", "untimed runs after the first run, before the timed ones (default 5)"},
-        {"--threads", "N", "threads for the session (default 0 = one per physical core)"},
+        {"--threads", "N", "threads for the session (default 0 = one per physical core; the big cores on big.LITTLE)"},
+        {"--affinity", "", "pin each session thread to its own core, fastest cores first"},
         {"--shape", "NAME=DIMS",
          "shape of an input with dynamic dims, e.g. input=1x3x224x224 (default: dynamic dims = 1)", true},
         {"--backend", "NAME",
@@ -232,6 +233,7 @@ int cmd_bench(int argc, char** argv, int first) {
 
   SessionOptions options;
   options.threads = static_cast<int>(*threads);
+  options.pin_threads = args.has("--affinity");
   options.optimization_level = static_cast<int>(*opt_level);
   options.backend = backend;
   for (size_t i = 0; i < inputs.size(); ++i) {

@@ -38,7 +38,8 @@ const CommandSpec kSpec = {
         {"--scale", "S", "factor from 0..255 pixels to the model's range before mean/std (default 1/255)"},
         {"--bgr", "", "feed channels in B, G, R order (mean/std stay given as R,G,B)"},
         {"--layout", "nchw|nhwc", "input layout (default: from the model's input shape, else nchw)"},
-        {"--threads", "N", "threads for the session (default 0 = one per physical core)"},
+        {"--threads", "N", "threads for the session (default 0 = one per physical core; the big cores on big.LITTLE)"},
+        {"--affinity", "", "pin each session thread to its own core, fastest cores first"},
     },
     "text output, per image:\n"
     "  IMAGE  (LATENCY ms)\n"
@@ -210,6 +211,7 @@ int cmd_classify(int argc, char** argv, int first) {
   Shape feed = nhwc ? Shape{1, pre.height, pre.width, 3} : Shape{1, 3, pre.height, pre.width};
   SessionOptions options;
   options.threads = static_cast<int>(*threads);
+  options.pin_threads = args.has("--affinity");
   if (!in.has_shape || !shape_fully_known(in.spec.shape)) options.input_shapes[in.spec.name] = feed;
   auto session = Session::create(std::move(model), options);
   if (!session.ok()) return report_error(session.status());

@@ -37,7 +37,8 @@ const CommandSpec kSpec = {
          "write outputs to DIR/output_0.pb, output_1.pb, ... or, for a single output, FILE.pb"},
         {"--runs", "N", "timed runs (default 1); the latency summary covers them"},
         {"--warmup", "N", "untimed runs before the timed ones (default 0)"},
-        {"--threads", "N", "threads for the session (default 0 = one per physical core)"},
+        {"--threads", "N", "threads for the session (default 0 = one per physical core; the big cores on big.LITTLE)"},
+        {"--affinity", "", "pin each session thread to its own core, fastest cores first"},
         {"--show", "N", "values printed per output (default 8)"},
     },
     "output (without --output), per output:\n"
@@ -245,6 +246,7 @@ int cmd_run(int argc, char** argv, int first) {
   // The session plans for the shapes of the tensors we feed (bound dims also pin dynamic ones).
   SessionOptions options;
   options.threads = static_cast<int>(*threads);
+  options.pin_threads = args.has("--affinity");
   for (size_t i = 0; i < inputs.size(); ++i) {
     bool dynamic = !inputs[i].has_shape || !shape_fully_known(inputs[i].spec.shape);
     if (dynamic || shapes->count(inputs[i].spec.name)) options.input_shapes[inputs[i].spec.name] = tensors[i].shape();
