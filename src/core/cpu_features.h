@@ -11,7 +11,8 @@ struct CpuFeatures {
   std::string describe() const;  // "avx2 fma f16c"
 };
 
-// The running CPU's features; EDGERUN_ISA=scalar in the environment hides all of them (tests, benchmarks).
+// The running CPU's features; EDGERUN_ISA=scalar in the environment hides all of them, EDGERUN_ISA=avx2 hides
+// AVX-512 only (tests, benchmarks).
 const CpuFeatures& cpu_features();
 
 }  // namespace edgerun
