@@ -13,11 +13,15 @@ namespace edgerun::kernels {
 namespace {
 
 [[maybe_unused]] bool has_avx2_fma() { return cpu_features().avx2 && cpu_features().fma; }
+[[maybe_unused]] bool has_neon() { return cpu_features().neon; }
 bool always() { return true; }
 
 const ConvDirectUkernel kConvDirectUkernels[] = {
 #if defined(__x86_64__) || defined(_M_X64)
     {"f32-conv-direct-4x24-avx2", has_avx2_fma, f32_conv_direct_ukernel_4x24__avx2},
+#endif
+#if defined(__aarch64__)
+    {"f32-conv-direct-4x16-neon", has_neon, f32_conv_direct_ukernel_4x16__neon},
 #endif
     {"f32-conv-direct-4x8-scalar", always, f32_conv_direct_ukernel_4x8__scalar},
 };

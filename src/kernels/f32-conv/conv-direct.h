@@ -47,6 +47,7 @@ struct ConvDirectUkernel {
 
 void f32_conv_direct_ukernel_4x8__scalar(const ConvDirectRow& r);
 void f32_conv_direct_ukernel_4x24__avx2(const ConvDirectRow& r);
+void f32_conv_direct_ukernel_4x16__neon(const ConvDirectRow& r);
 
 // Every variant built into this binary, best first; the best the CPU supports.
 std::span<const ConvDirectUkernel> conv_direct_ukernels();

@@ -15,6 +15,7 @@ namespace {
 
 bool always() { return true; }
 [[maybe_unused]] bool has_avx2() { return cpu_features().avx2 && cpu_features().fma; }
+[[maybe_unused]] bool has_neon() { return cpu_features().neon; }
 
 constexpr int kLanes = 8;
 
@@ -51,6 +52,10 @@ const std::vector<WinogradUkernel>& winograd_ukernels() {
 #if defined(__x86_64__) || defined(_M_X64)
       {"f32-winograd-6x6-3x3-avx2", 6, has_avx2, f32_winograd_input_6x6__avx2, f32_winograd_output_6x6__avx2},
       {"f32-winograd-4x4-3x3-avx2", 4, has_avx2, f32_winograd_input_4x4__avx2, f32_winograd_output_4x4__avx2},
+#endif
+#if defined(__aarch64__)
+      {"f32-winograd-6x6-3x3-neon", 6, has_neon, f32_winograd_input_6x6__neon, f32_winograd_output_6x6__neon},
+      {"f32-winograd-4x4-3x3-neon", 4, has_neon, f32_winograd_input_4x4__neon, f32_winograd_output_4x4__neon},
 #endif
       {"f32-winograd-6x6-3x3-scalar", 6, always, f32_winograd_input_6x6__scalar, f32_winograd_output_6x6__scalar},
       {"f32-winograd-4x4-3x3-scalar", 4, always, f32_winograd_input_4x4__scalar, f32_winograd_output_4x4__scalar},

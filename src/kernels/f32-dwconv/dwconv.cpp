@@ -14,6 +14,9 @@ namespace {
 #if defined(__x86_64__)
 bool has_avx2() { return cpu_features().avx2 && cpu_features().fma; }
 #endif
+#if defined(__aarch64__)
+bool has_neon() { return cpu_features().neon; }
+#endif
 
 const auto kVariants = std::to_array<DwConvKernel>({
 #if defined(__x86_64__)
@@ -21,6 +24,12 @@ const auto kVariants = std::to_array<DwConvKernel>({
     {"f32-dwconv-3x3s2-avx2", has_avx2, 3, 2, dwconv_f32_3x3s2__avx2},
     {"f32-dwconv-5x5s1-avx2", has_avx2, 5, 1, dwconv_f32_5x5s1__avx2},
     {"f32-dwconv-5x5s2-avx2", has_avx2, 5, 2, dwconv_f32_5x5s2__avx2},
+#endif
+#if defined(__aarch64__)
+    {"f32-dwconv-3x3s1-neon", has_neon, 3, 1, dwconv_f32_3x3s1__neon},
+    {"f32-dwconv-3x3s2-neon", has_neon, 3, 2, dwconv_f32_3x3s2__neon},
+    {"f32-dwconv-5x5s1-neon", has_neon, 5, 1, dwconv_f32_5x5s1__neon},
+    {"f32-dwconv-5x5s2-neon", has_neon, 5, 2, dwconv_f32_5x5s2__neon},
 #endif
     {"f32-dwconv-scalar", [] { return true; }, 0, 0, dwconv_f32__scalar},
 });

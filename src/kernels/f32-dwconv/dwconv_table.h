@@ -40,5 +40,15 @@ void dwconv_f32_5x5s1__avx2(const DwConvParams& p, const float* in, const float*
 void dwconv_f32_5x5s2__avx2(const DwConvParams& p, const float* in, const float* weights, float* out,
                             const Epilogue& ep, int64_t c0, int64_t c1);
 #endif
+#if defined(__aarch64__)
+void dwconv_f32_3x3s1__neon(const DwConvParams& p, const float* in, const float* weights, float* out,
+                            const Epilogue& ep, int64_t c0, int64_t c1);
+void dwconv_f32_3x3s2__neon(const DwConvParams& p, const float* in, const float* weights, float* out,
+                            const Epilogue& ep, int64_t c0, int64_t c1);
+void dwconv_f32_5x5s1__neon(const DwConvParams& p, const float* in, const float* weights, float* out,
+                            const Epilogue& ep, int64_t c0, int64_t c1);
+void dwconv_f32_5x5s2__neon(const DwConvParams& p, const float* in, const float* weights, float* out,
+                            const Epilogue& ep, int64_t c0, int64_t c1);
+#endif
 
 }  // namespace edgerun::kernels

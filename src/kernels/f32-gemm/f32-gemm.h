@@ -50,6 +50,8 @@ void f32_gemm_ukernel_6x16__avx2(int64_t kc, const float* a, const float* b, flo
                                  const GemmTileParams& p);
 void f32_gemm_ukernel_12x32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                                     const GemmTileParams& p);
+void f32_gemm_ukernel_8x12__neon(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                 const GemmTileParams& p);
 
 // Matrix-vector products on the same packed panels (tiny N or M: SE-block 1x1 convs on a 1x1 map, the
 // classifier Gemm [1,K] x [K,N]). The tile kernels would waste nr - 1 of nr (or mr - 1 of mr) lanes there;
@@ -80,6 +82,8 @@ void f32_gemv_lhs__avx2(int64_t len, int mr, const float* a, const float* bx, fl
 void f32_gemv_rhs__avx2(int64_t k, int nr, const float* a, const float* b, float* out);
 void f32_gemv_lhs__avx512(int64_t len, int mr, const float* a, const float* bx, float* out);
 void f32_gemv_rhs__avx512(int64_t k, int nr, const float* a, const float* b, float* out);
+void f32_gemv_lhs__neon(int64_t len, int mr, const float* a, const float* bx, float* out);
+void f32_gemv_rhs__neon(int64_t k, int nr, const float* a, const float* b, float* out);
 
 // Packing (f32-gemm-pack.cpp). Rows [i0, i0 + rows) and k range [k0, k0 + kc) of A (A(i, k) = a[i*lda + k],
 // or a[k*lda + i] when trans) into ceil(rows/mr) panels of [kc][mr], panel stride kc*mr.

@@ -15,6 +15,10 @@ const auto kVariants = std::to_array<VmathVariant>({
     {"f32-vmath-avx2", [] { return cpu_features().avx2 && cpu_features().fma; }, exp_f32__avx2, sigmoid_f32__avx2,
      tanh_f32__avx2, erf_f32__avx2, activation_f32__avx2, sum_f32__avx2},
 #endif
+#if defined(__aarch64__)
+    {"f32-vmath-neon", [] { return cpu_features().neon; }, exp_f32__neon, sigmoid_f32__neon, tanh_f32__neon,
+     erf_f32__neon, activation_f32__neon, sum_f32__neon},
+#endif
     {"f32-vmath-scalar", [] { return true; }, exp_f32__scalar, sigmoid_f32__scalar, tanh_f32__scalar,
      erf_f32__scalar, activation_f32__scalar, sum_f32__scalar},
 });

@@ -40,5 +40,13 @@ void erf_f32__avx2(const float* x, float* y, int64_t n);
 void activation_f32__avx2(const Activation& act, const float* x, float* y, int64_t n);
 float sum_f32__avx2(const float* x, int64_t n);
 #endif
+#if defined(__aarch64__)
+void exp_f32__neon(const float* x, float* y, int64_t n);
+void sigmoid_f32__neon(const float* x, float* y, int64_t n);
+void tanh_f32__neon(const float* x, float* y, int64_t n);
+void erf_f32__neon(const float* x, float* y, int64_t n);
+void activation_f32__neon(const Activation& act, const float* x, float* y, int64_t n);
+float sum_f32__neon(const float* x, int64_t n);
+#endif
 
 }  // namespace edgerun::kernels
