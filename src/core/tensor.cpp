@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <sys/mman.h>
 
 namespace edgerun {
 
@@ -57,12 +58,26 @@ std::string shape_str(const Shape& shape) {
   return s;
 }
 
+namespace {
+constexpr size_t kOwnMappingBytes = size_t{1} << 20;
+}  // namespace
+
 Tensor Tensor::empty(DType dtype, Shape shape) {
   Tensor t;
   t.dtype_ = dtype;
   t.shape_ = std::move(shape);
   size_t bytes = t.nbytes();
   size_t alloc = (bytes + 63) / 64 * 64 + 64;  // never zero; slack for vector tails
+  // Large buffers (weights, arenas) get their own anonymous mapping: already zero, and unmapped on release, so
+  // memory freed while planning (initializers dropped after packing) goes back to the system at once instead of
+  // staying in the allocator's heap.
+  if (alloc >= kOwnMappingBytes) {
+    void* m = mmap(nullptr, alloc, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return Tensor();
+    t.storage_ = std::shared_ptr<const void>(m, [alloc](const void* q) { munmap(const_cast<void*>(q), alloc); });
+    t.data_ = m;
+    return t;
+  }
   void* p = std::aligned_alloc(64, alloc);
   if (!p) return Tensor();  // out of memory: an undefined tensor; callers that size from data check defined()
   std::memset(p, 0, alloc);

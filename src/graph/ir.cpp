@@ -54,6 +54,13 @@ int Graph::add_value(const std::string& value_name) {
   return id;
 }
 
+Status Model::ensure_initializers() const {
+  if (released_initializers.empty()) return Status();
+  if (!restore_initializers) return internal_error("model initializers were released and cannot be restored");
+  Model& self = const_cast<Model&>(*this);
+  return restore_initializers(self);
+}
+
 int64_t Model::opset(std::string_view domain) const {
   std::string d(domain);
   if (d == "ai.onnx") d = "";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -92,6 +93,14 @@ struct Model {
   Graph graph;
   std::shared_ptr<MappedFile> file;             // keeps zero-copy initializers alive
   std::vector<std::shared_ptr<MappedFile>> external_files;
+  // Value ids whose initializer tensor was dropped to save memory after every reader packed it (Session at
+  // optimization level >= 1), and how to bring them back: set by whoever releases. Plan::build calls
+  // ensure_initializers() first, so any later plan (new input shapes) sees the model whole again.
+  std::vector<int> released_initializers;
+  std::function<Status(Model&)> restore_initializers;
+  // Restores released initializers (no-op when none). const because plans take the model by const reference:
+  // the restored tensors are the values the model had, so the model is logically unchanged.
+  Status ensure_initializers() const;
 
   // Opset version imported for `domain`; "ai.onnx" is the same as "". 0 if not imported.
   int64_t opset(std::string_view domain) const;

@@ -375,6 +375,13 @@ Status OnnxLoader::read_graph(Reader r, Graph* g, const GraphScope* parent) {
       scope.deferred.emplace(id, t.status());
       continue;
     }
+    // raw_data copied out of the mapping (unaligned): the copy is what gets read, so the file's pages under it
+    // are not needed any more.
+    const uint8_t* fb = file_->data();
+    const uint8_t* tb = static_cast<const uint8_t*>(t->raw_data());
+    if (fields.has_raw_data && fields.raw_size > 0 && fields.raw_data >= fb &&
+        fields.raw_data + fields.raw_size <= fb + file_->size() && !(tb >= fb && tb < fb + file_->size()))
+      file_->release_pages(static_cast<size_t>(fields.raw_data - fb), fields.raw_size);
     v.dtype = t->dtype();
     v.has_shape = true;
     v.shape = t->shape();

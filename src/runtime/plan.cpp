@@ -95,6 +95,7 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
   const bool use_xnnpack = options.backend == "xnnpack";
   std::vector<bool> xnn_reads_value(model.graph.values.size(), false);  // read in place by an XNNPACK kernel
   if (used_input_values) *used_input_values = false;
+  ER_RETURN_IF_ERROR(model.ensure_initializers());
   const Graph& g = model.graph;
   if (inputs.size() != g.inputs.size())
     return invalid_argument("model has ", g.inputs.size(), " inputs, got ", inputs.size());
@@ -123,6 +124,41 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
   std::vector<size_t> step_of_value(g.values.size(), SIZE_MAX);  // defining step for run-time values
 
   const std::vector<bool> dead = reuse_buffers ? dead_nodes(g) : std::vector<bool>(g.nodes.size(), false);
+  // Early release of packed initializers: readers still to be prepared, and whether some reader needs the
+  // tensor itself (run time, constant folding, graph output).
+  Model* release_model = use_xnnpack ? nullptr : options.release_packed_sources;
+  std::vector<int> readers_left(g.values.size(), 0);
+  std::vector<bool> keep_source(g.values.size(), false);
+  if (release_model) {
+    for (size_t ni = 0; ni < g.nodes.size(); ++ni)
+      if (!dead[ni])
+        for (int v : g.nodes[ni].inputs)
+          if (v >= 0) ++readers_left[static_cast<size_t>(v)];
+    for (int v : g.outputs)
+      if (v >= 0) keep_source[static_cast<size_t>(v)] = true;
+  }
+  auto keep_inputs = [&](const Node& n) {
+    for (int v : n.inputs)
+      if (v >= 0) keep_source[static_cast<size_t>(v)] = true;
+  };
+  auto release_packed = [&](const Node& n, const std::vector<int>& packed) {
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      const int v = n.inputs[i];
+      if (v < 0) continue;
+      const size_t vu = static_cast<size_t>(v);
+      if (std::find(packed.begin(), packed.end(), static_cast<int>(i)) == packed.end()) keep_source[vu] = true;
+      if (--readers_left[vu] > 0 || keep_source[vu]) continue;
+      Tensor& init = release_model->graph.values[vu].initializer;
+      if (!init.defined() || plan->values_[vu].raw_data() != init.raw_data()) continue;
+      const MappedFile* file = release_model->file.get();
+      const uint8_t* b = static_cast<const uint8_t*>(init.raw_data());
+      if (file && file->size() > 0 && b >= file->data() && b + init.nbytes() <= file->data() + file->size())
+        file->release_pages(static_cast<size_t>(b - file->data()), init.nbytes());
+      init = Tensor();
+      plan->values_[vu] = Tensor();
+      release_model->released_initializers.push_back(v);
+    }
+  };
   for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
     const Node& node = g.nodes[ni];
     if (dead[ni]) {
@@ -174,6 +210,7 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
       }
     }
     if (outputs_const) {
+      if (release_model) keep_inputs(node);
       ++plan->folded_;
       continue;
     }
@@ -198,6 +235,7 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
     for (int v : node.outputs) step.ctx.outputs.push_back(v < 0 ? nullptr : &plan->values_[static_cast<size_t>(v)]);
     if (all_const && !node.inputs.empty() && !is_nondeterministic(node)) {
       // Constant folding: evaluate now; the outputs become constants.
+      if (release_model) keep_inputs(node);
       for (size_t o = 0; o < node.outputs.size(); ++o) {
         int v = node.outputs[o];
         if (v < 0) continue;
@@ -214,6 +252,7 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
     }
     for (int v : node.outputs)
       if (v >= 0) step_of_value[static_cast<size_t>(v)] = plan->steps_.size();
+    if (release_model) release_packed(node, step.kernel->packed_inputs());
     plan->steps_.push_back(std::move(step));
   }
 

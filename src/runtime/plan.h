@@ -27,6 +27,10 @@ struct PlanOptions {
   // kernel where it covers the node, the own kernel elsewhere; only when built with EDGERUN_HAVE_XNNPACK).
   std::string backend = "cpu";
   bool reuse_buffers = true;  // see Plan::build
+  // Set (to the model being planned): as soon as every reader of an initializer has packed it at prepare, its
+  // tensor is dropped from the plan and from the model (ids appended to Model::released_initializers) and its
+  // mmapped pages are released. Only safe where the caller can restore released initializers before re-planning.
+  Model* release_packed_sources = nullptr;
 };
 
 class Plan {

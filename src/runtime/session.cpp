@@ -1,7 +1,9 @@
 #include "edgerun/session.h"
 
 #include <algorithm>
+#include <filesystem>
 
+#include "core/mmap_file.h"
 #include "core/thread_pool.h"
 #include "graph/ir.h"
 #include "graph/passes/passes.h"
@@ -10,6 +12,69 @@
 #include "runtime/plan.h"
 
 namespace edgerun {
+
+namespace {
+
+// Whether initializers may be dropped after packing: Session can re-decode them from the model's mapping.
+// Not for graphs with subgraphs (they read outer values by name) nor in-memory models with external data.
+bool can_release_initializers(const Model& m) {
+  if (!m.file || (m.path.empty() && !m.external_files.empty())) return false;
+  for (const Node& n : m.graph.nodes)
+    for (const Attribute& a : n.attrs)
+      if (a.type == AttrType::kGraph || a.type == AttrType::kGraphs) return false;
+  return true;
+}
+
+void release_tensor(Model& m, int v, bool restorable) {
+  Tensor& t = m.graph.values[static_cast<size_t>(v)].initializer;
+  const MappedFile* file = m.file.get();
+  const uint8_t* b = static_cast<const uint8_t*>(t.raw_data());
+  if (file && file->size() > 0 && b >= file->data() && b + t.nbytes() <= file->data() + file->size())
+    file->release_pages(static_cast<size_t>(b - file->data()), t.nbytes());
+  t = Tensor();
+  if (restorable) m.released_initializers.push_back(v);
+}
+
+// After the graph passes: initializers nobody reads any more (e.g. the Conv weights BatchNorm was folded into).
+// No plan reads them, so they are not restored either.
+void release_unread_initializers(Model& m) {
+  const Graph& g = m.graph;
+  std::vector<bool> read(g.values.size(), false);
+  for (const Node& n : g.nodes)
+    for (int v : n.inputs)
+      if (v >= 0) read[static_cast<size_t>(v)] = true;
+  for (int v : g.outputs)
+    if (v >= 0) read[static_cast<size_t>(v)] = true;
+  for (int v : g.inputs) read[static_cast<size_t>(v)] = true;
+  for (size_t v = 0; v < g.values.size(); ++v)
+    if (!read[v] && g.values[v].initializer.defined()) release_tensor(m, static_cast<int>(v), false);
+}
+
+// Brings back the initializers released to save memory: decodes the same mapping again and re-runs the passes
+// (deterministic, so value ids match), then moves the released tensors over.
+Status restore_released_initializers(Model& m, int level) {
+  if (m.released_initializers.empty()) return Status();
+  std::string dir;
+  if (!m.path.empty()) {
+    dir = std::filesystem::path(m.path).parent_path().string();
+    if (dir.empty()) dir = ".";
+  }
+  ER_ASSIGN_OR_RETURN(std::unique_ptr<Model> fresh, load_onnx_model(m.file, dir));
+  ER_RETURN_IF_ERROR(optimize_model(*fresh, level));
+  if (fresh->graph.values.size() != m.graph.values.size())
+    return internal_error("re-decoding released initializers: the graph changed");
+  for (int v : m.released_initializers) {
+    Value& dst = m.graph.values[static_cast<size_t>(v)];
+    Value& src = fresh->graph.values[static_cast<size_t>(v)];
+    if (src.name != dst.name || !src.initializer.defined())
+      return internal_error("re-decoding released initializer '", dst.name, "': not found");
+    dst.initializer = std::move(src.initializer);
+  }
+  m.released_initializers.clear();
+  return Status();
+}
+
+}  // namespace
 
 struct Session::Impl {
   std::unique_ptr<Model> model;
@@ -24,6 +89,11 @@ struct Session::Impl {
     PlanOptions po;
     po.backend = options.backend;
     po.reuse_buffers = optimize;
+    if (optimize && can_release_initializers(*model)) {
+      const int level = options.optimization_level;
+      model->restore_initializers = [level](Model& m) { return restore_released_initializers(m, level); };
+      po.release_packed_sources = model.get();
+    }
     auto p = Plan::build(*model, inputs, used_values, pool.get(), po);
     if (p.ok() && profiling) (*p)->enable_profiling(true);
     // Repacked weights are owned by the kernels now: drop the file's copy from memory (re-read if needed).
@@ -82,6 +152,7 @@ Expected<std::unique_ptr<Session>> Session::create(std::unique_ptr<Model> model,
 #endif
   im.pool = std::make_unique<ThreadPool>(options.threads, options.pin_threads);
   ER_RETURN_IF_ERROR(optimize_model(*im.model, options.optimization_level));
+  if (options.optimization_level >= 1 && can_release_initializers(*im.model)) release_unread_initializers(*im.model);
   const Graph& g = im.model->graph;
   for (int v : g.inputs) im.inputs.push_back(spec_of(g.values[static_cast<size_t>(v)]));
   for (int v : g.outputs) im.outputs.push_back(spec_of(g.values[static_cast<size_t>(v)]));

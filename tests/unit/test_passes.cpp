@@ -588,3 +588,57 @@ TEST(PlanMemory, ReleasingWeightPagesKeepsResults) {
 
 }  // namespace
 }  // namespace edgerun
+
+namespace edgerun {
+namespace {
+
+// At optimization level 1 a session drops each initializer once every reader has packed it (and the file pages
+// under it); a re-plan for new input shapes must restore them first and still match the graph as written.
+TEST(Passes, ReleasedInitializersAreRestoredForANewShape) {
+  std::filesystem::path path = std::filesystem::temp_directory_path() / "edgerun_test_release_replan.onnx";
+  t::GraphParts p;
+  p.inputs = {t::value_info("X", 1, {-1, 4, 5, 6}, {"N"})};
+  add_conv(p, "X", "c1", "1", 21);
+  add_bn(p, "c1", "n1", "1", 31);
+  p.nodes.push_back(t::node("Relu", {"n1"}, {"r1"}, "relu1"));
+  add_conv(p, "r1", "Y", "2", 41);
+  p.outputs = {t::value_info("Y", 1, {-1, 4, 5, 6}, {"N"})};
+  std::string bytes = t::model(t::graph(p), t::ModelParts{});
+  { std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size())); }
+
+  SessionOptions ro;
+  ro.optimization_level = 0;
+  ro.backend = "reference";
+  ro.threads = 1;
+  auto ref = Session::load(path.string(), ro);
+  SessionOptions oo;
+  oo.optimization_level = 1;
+  oo.threads = 1;
+  auto opt = Session::load(path.string(), oo);
+  ASSERT_TRUE(ref.ok() && opt.ok());
+  for (int64_t batch : {1, 2, 1, 3}) {
+    std::vector<float> v = random_floats(static_cast<size_t>(batch) * 120, 50 + static_cast<uint32_t>(batch));
+    Tensor x = Tensor::from_vector(DType::kFloat32, {batch, 4, 5, 6}, v);
+    std::vector<Tensor> a, b;
+    ASSERT_TRUE((*ref)->run({x}, &a).ok());
+    Status st = (*opt)->run({x}, &b);
+    ASSERT_TRUE(st.ok()) << st.to_string();
+    expect_close(a, b, 1e-5);
+    // The packed conv weights were dropped from the model after planning.
+    EXPECT_FALSE((*opt)->model().released_initializers.empty()) << "batch " << batch;
+  }
+  // prepare() re-plans too; a plan built directly on the session's model sees every initializer again.
+  ASSERT_TRUE((*opt)->prepare({{2, 4, 5, 6}}).ok());
+  Tensor x = Tensor::from_vector(DType::kFloat32, {2, 4, 5, 6}, random_floats(240, 77));
+  auto plain = Plan::build((*opt)->model(), {x}, nullptr, nullptr, true, false);
+  ASSERT_TRUE(plain.ok()) << plain.status().to_string();
+  EXPECT_TRUE((*opt)->model().released_initializers.empty());
+  std::vector<Tensor> a, b;
+  ASSERT_TRUE((*plain)->run({x}, &a).ok());
+  ASSERT_TRUE((*opt)->run({x}, &b).ok());
+  expect_close(a, b, 1e-5);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace edgerun
