@@ -1,6 +1,7 @@
 #include "edgerun/session.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "core/mmap_file.h"
@@ -135,7 +136,12 @@ Expected<std::unique_ptr<Session>> Session::create(std::unique_ptr<Model> model,
   Impl& im = *s->impl_;
   im.model = std::move(model);
   im.options = options;
-  // "auto" (default): XNNPACK on arm64 where it has tuned NEON kernels, the own kernels elsewhere.
+  // "auto" (default): $EDGERUN_BACKEND when set, else XNNPACK on arm64 where it has tuned NEON kernels and the own
+  // kernels elsewhere. (The emulated arm64 tests run the same model tests once per backend through the variable.)
+  if (im.options.backend == "auto") {
+    const char* env = std::getenv("EDGERUN_BACKEND");
+    if (env && *env) im.options.backend = env;
+  }
 #if defined(EDGERUN_HAVE_XNNPACK) && defined(__aarch64__)
   if (im.options.backend == "auto") im.options.backend = "xnnpack";
 #else
