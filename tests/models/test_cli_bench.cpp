@@ -14,64 +14,16 @@
 #include <string>
 #include <vector>
 
+#include "cli_runner.h"
 #include "test_data.h"
 
 namespace {
 
 using edgerun::testing::model_path;
+using edgerun::testing::CliResult;
+using edgerun::testing::describe;
+using edgerun::testing::run_cli;
 
-struct CliResult {
-  int exit_code = -1;
-  int signal = 0;
-  std::string out, err;
-};
-
-// fork + exec (no shell): stdout through a pipe, stderr into a temporary file.
-CliResult run_cli(const std::vector<std::string>& args) {
-  CliResult r;
-  char err_path[] = "/tmp/edgerun_bench_stderr_XXXXXX";
-  int err_fd = mkstemp(err_path);
-  int pipefd[2];
-  if (err_fd < 0 || pipe(pipefd) != 0) {
-    ADD_FAILURE() << "mkstemp or pipe failed";
-    return r;
-  }
-  std::vector<std::string> argv_s = {EDGERUN_CLI_PATH};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipefd[1], 1);
-    dup2(err_fd, 2);
-    close(pipefd[0]);
-    close(pipefd[1]);
-    std::vector<char*> argv;
-    for (std::string& s : argv_s) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(pipefd[1]);
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(pipefd[0], buf, sizeof(buf))) > 0) r.out.append(buf, static_cast<size_t>(n));
-  close(pipefd[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
-  close(err_fd);
-  std::ifstream f(err_path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  r.err = ss.str();
-  unlink(err_path);
-  return r;
-}
-
-std::string describe(const CliResult& r) {
-  return "exit " + std::to_string(r.exit_code) + (r.signal ? " signal " + std::to_string(r.signal) : "") +
-         "\n--- stdout ---\n" + r.out.substr(0, 3000) + "\n--- stderr ---\n" + r.err.substr(0, 3000);
-}
 
 // One "edgerun: error: ..." line on stderr and the expected exit code.
 void expect_error(const CliResult& r, int code, const std::string& words) {
