@@ -18,74 +18,18 @@
 #include <vector>
 
 #include "onnx/tensor_proto.h"
+#include "cli_runner.h"
 #include "test_data.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using edgerun::testing::model_path;
+using edgerun::testing::CliResult;
+using edgerun::testing::describe;
+using edgerun::testing::read_all;
+using edgerun::testing::run_cli;
 
-struct CliResult {
-  int exit_code = -1;
-  int signal = 0;  // non-zero if the process died of a signal (a crash)
-  std::string out;
-  std::string err;
-};
-
-std::string read_all(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// fork + exec (no shell): stdout through a pipe, stderr into a temporary file.
-CliResult run_cli(const std::vector<std::string>& args) {
-  CliResult r;
-  char err_path[] = "/tmp/edgerun_cli_stderr_XXXXXX";
-  int err_fd = mkstemp(err_path);
-  if (err_fd < 0) {
-    ADD_FAILURE() << "mkstemp failed";
-    return r;
-  }
-  int pipefd[2];
-  if (pipe(pipefd) != 0) {
-    ADD_FAILURE() << "pipe failed";
-    return r;
-  }
-  std::vector<std::string> argv_s = {EDGERUN_CLI_PATH};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipefd[1], 1);
-    dup2(err_fd, 2);
-    close(pipefd[0]);
-    close(pipefd[1]);
-    std::vector<char*> argv;
-    for (std::string& s : argv_s) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(pipefd[1]);
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(pipefd[0], buf, sizeof(buf))) > 0) r.out.append(buf, static_cast<size_t>(n));
-  close(pipefd[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
-  close(err_fd);
-  r.err = read_all(err_path);
-  unlink(err_path);
-  return r;
-}
-
-std::string describe(const CliResult& r) {
-  return "exit " + std::to_string(r.exit_code) + (r.signal ? " signal " + std::to_string(r.signal) : "") +
-         "\n--- stdout ---\n" + r.out.substr(0, 3000) + "\n--- stderr ---\n" + r.err.substr(0, 3000);
-}
 
 // A failure the user caused: non-zero exit, no crash, and an "edgerun: error: " line on stderr.
 void expect_clean_error(const CliResult& r) {
@@ -359,6 +303,8 @@ struct Accuracy {
   int images = 0, top1 = 0, top5 = 0;
 };
 
+// Folder mode with --truth: the test counts top-1/top-5 itself from the per-image lines (its own CSV parse) and
+// requires the summary line to agree.
 Accuracy classify_samples(const std::string& model) {
   Accuracy acc;
   std::string dir = model_path("images/imagenet-samples");
@@ -366,20 +312,21 @@ Accuracy classify_samples(const std::string& model) {
   std::ifstream csv(dir + "/labels.csv");
   std::string line;
   std::getline(csv, line);  // header
-  std::vector<std::string> args = {"classify", model};
   while (std::getline(csv, line)) {
     size_t c1 = line.find(','), c2 = line.find(',', c1 + 1);
-    std::string file = line.substr(0, c1);
-    truth[file] = std::stoi(line.substr(c1 + 1, c2 - c1 - 1));
-    args.push_back(dir + "/" + file);
+    truth[line.substr(0, c1)] = std::stoi(line.substr(c1 + 1, c2 - c1 - 1));
   }
   EXPECT_EQ(truth.size(), 40u);
-  for (const char* a : {"--json", "--top", "5"}) args.push_back(a);
-  CliResult r = run_cli(args);
+  CliResult r = run_cli({"classify", model, dir, "--truth", dir + "/labels.csv", "--json", "--top", "5"});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   std::istringstream ss(r.out);
+  nlohmann::json summary;
   while (std::getline(ss, line)) {
     nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.contains("summary")) {
+      summary = j["summary"];
+      continue;
+    }
     if (j.is_discarded() || !j.contains("top")) {
       ADD_FAILURE() << "bad line: " << line;
       continue;
@@ -387,12 +334,61 @@ Accuracy classify_samples(const std::string& model) {
     std::string file = fs::path(j["image"].get<std::string>()).filename().string();
     int want = truth.at(file);
     ++acc.images;
+    EXPECT_EQ(j.value("true_class", -1), want) << line;
     if (j["top"].size() != 5u) ADD_FAILURE() << line;
-    if (!j["top"].empty() && j["top"][0]["index"] == want) ++acc.top1;
+    bool top1 = !j["top"].empty() && j["top"][0]["index"] == want;
+    EXPECT_EQ(j.value("correct", !top1), top1) << line;
+    acc.top1 += top1;
     for (const auto& e : j["top"])
       if (e["index"] == want) ++acc.top5;
   }
+  EXPECT_FALSE(summary.is_null()) << "no summary line\n" << describe(r);
+  if (!summary.is_null()) {
+    EXPECT_EQ(summary.value("images", -1), acc.images);
+    EXPECT_EQ(summary.value("with_truth", -1), acc.images);
+    EXPECT_EQ(summary.value("top1", -1), acc.top1);
+    EXPECT_EQ(summary.value("top5", -1), acc.top5);
+    EXPECT_NEAR(summary.value("top1_accuracy", -1.0), acc.top1 / 40.0, 1e-9);
+    EXPECT_EQ(summary.value("failed", -1), 0);
+  }
   return acc;
+}
+
+// Text mode: a folder with two good images, a corrupt one and one missing from the CSV.
+TEST(Cli, ClassifyFolderTextSummary) {
+  std::string model = model_path("classification/mobilenetv2-12-int8/model.onnx");
+  EDGERUN_REQUIRE_DATA(model);
+  std::string src = model_path("images/imagenet-samples");
+  fs::path dir = fs::temp_directory_path() / ("edgerun_classify_folder_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::copy_file(src + "/n01440764_tench.JPEG", dir / "a.JPEG", fs::copy_options::overwrite_existing);
+  fs::copy_file(src + "/n01629819_European_fire_salamander.JPEG", dir / "b.jpg", fs::copy_options::overwrite_existing);
+  fs::copy_file(src + "/n01440764_tench.JPEG", dir / "c.png", fs::copy_options::overwrite_existing);  // not in CSV
+  std::ofstream(dir / "d.jpg") << "not a jpeg";
+  std::ofstream(dir / "notes.txt") << "ignored";
+  std::ofstream(dir / "truth.csv") << "file,class_index\na.JPEG,0\nb.jpg,25\nd.jpg,3\n";
+  CliResult r = run_cli({"classify", model, dir.string(), "--truth", (dir / "truth.csv").string(), "--top", "1"});
+  EXPECT_EQ(r.signal, 0) << describe(r);
+  EXPECT_EQ(r.exit_code, 1) << describe(r);  // d.jpg failed
+  EXPECT_NE(r.err.find("d.jpg"), std::string::npos) << describe(r);
+  EXPECT_NE(r.out.find("a.JPEG"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(not in the truth file)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("accuracy: top-1 2/2 (100.0%), top-5 2/2 (100.0%); 1 images not in the truth file; "
+                       "1 images failed"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("notes.txt"), std::string::npos) << r.out;
+  // A malformed truth file is one clear error.
+  std::ofstream(dir / "bad.csv") << "file,class_index\na.JPEG,zero\n";
+  CliResult bad = run_cli({"classify", model, dir.string(), "--truth", (dir / "bad.csv").string()});
+  EXPECT_EQ(bad.exit_code, 1) << describe(bad);
+  EXPECT_NE(bad.err.find("line 2"), std::string::npos) << describe(bad);
+  // An empty folder is an error naming it.
+  fs::create_directories(dir / "empty");
+  CliResult empty = run_cli({"classify", model, (dir / "empty").string()});
+  EXPECT_EQ(empty.exit_code, 1) << describe(empty);
+  EXPECT_NE(empty.err.find("holds no"), std::string::npos) << describe(empty);
+  fs::remove_all(dir);
 }
 
 TEST(Cli, ClassifyAccuracyMobilenetV2Int8) {

@@ -79,7 +79,7 @@ Bytes encode_png_rgb(const Image& img, bool interlace = false) {
 
 // ---- JPEG writer (libjpeg) ----
 
-Bytes encode_jpeg(const Image& img, int quality, bool gray = false, bool progressive = false) {
+Bytes make_test_jpeg(const Image& img, int quality, bool gray = false, bool progressive = false) {
   jpeg_compress_struct cinfo;
   jpeg_error_mgr err;
   cinfo.err = jpeg_std_error(&err);
@@ -188,7 +188,7 @@ Expected<Image> decode(const Bytes& b, const DecodeLimits& limits = {}) {
 
 TEST(ImageDecode, DetectsFormatsByMagicBytes) {
   Image img = make_pattern(4, 3);
-  Bytes png = encode_png_rgb(img), jpg = encode_jpeg(img, 90), bmp = bmp24(img, false);
+  Bytes png = encode_png_rgb(img), jpg = make_test_jpeg(img, 90), bmp = bmp24(img, false);
   EXPECT_EQ(detect_image_format(png.data(), png.size()), ImageFormat::kPng);
   EXPECT_EQ(detect_image_format(jpg.data(), jpg.size()), ImageFormat::kJpeg);
   EXPECT_EQ(detect_image_format(bmp.data(), bmp.size()), ImageFormat::kBmp);
@@ -317,7 +317,7 @@ TEST(ImageDecode, PngOverTheSizeLimitIsRefusedBeforeDecoding) {
 
 TEST(ImageDecode, JpegRoundTripIsClose) {
   Image img = make_pattern(48, 32);
-  auto r = decode(encode_jpeg(img, 100));
+  auto r = decode(make_test_jpeg(img, 100));
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   ASSERT_EQ(r->width, 48);
   ASSERT_EQ(r->height, 32);
@@ -329,15 +329,15 @@ TEST(ImageDecode, JpegRoundTripIsClose) {
 
 TEST(ImageDecode, ProgressiveJpegDecodes) {
   Image img = make_pattern(33, 17);
-  auto base = decode(encode_jpeg(img, 95));
-  auto prog = decode(encode_jpeg(img, 95, false, true));
+  auto base = decode(make_test_jpeg(img, 95));
+  auto prog = decode(make_test_jpeg(img, 95, false, true));
   ASSERT_TRUE(base.ok() && prog.ok());
   expect_same_image(*prog, *base);  // same coefficients, same pixels
 }
 
 TEST(ImageDecode, GrayJpegBecomesRgb) {
   Image img = make_pattern(16, 8);
-  auto r = decode(encode_jpeg(img, 100, /*gray=*/true));
+  auto r = decode(make_test_jpeg(img, 100, /*gray=*/true));
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   for (int y = 0; y < 8; ++y)
     for (int x = 0; x < 16; ++x) {
@@ -349,7 +349,7 @@ TEST(ImageDecode, GrayJpegBecomesRgb) {
 }
 
 TEST(ImageDecode, TruncatedJpegIsAnError) {
-  Bytes jpg = encode_jpeg(make_pattern(64, 64), 90);
+  Bytes jpg = make_test_jpeg(make_pattern(64, 64), 90);
   for (size_t n : {size_t{2}, size_t{20}, size_t{200}, jpg.size() / 2, jpg.size() - 100}) {
     auto r = decode_image(jpg.data(), n);
     EXPECT_FALSE(r.ok()) << "decoding the first " << n << " of " << jpg.size() << " bytes succeeded";
@@ -357,7 +357,7 @@ TEST(ImageDecode, TruncatedJpegIsAnError) {
 }
 
 TEST(ImageDecode, CorruptJpegHeaderIsAnErrorWithLibjpegsReason) {
-  Bytes jpg = encode_jpeg(make_pattern(8, 8), 90);
+  Bytes jpg = make_test_jpeg(make_pattern(8, 8), 90);
   // Overwrite everything after SOI with garbage that is not a marker.
   for (size_t i = 2; i < 64 && i < jpg.size(); ++i) jpg[i] = 0x00;
   auto r = decode(jpg);
@@ -366,7 +366,7 @@ TEST(ImageDecode, CorruptJpegHeaderIsAnErrorWithLibjpegsReason) {
 }
 
 TEST(ImageDecode, JpegOverTheSizeLimitIsRefused) {
-  Bytes jpg = encode_jpeg(make_pattern(64, 40), 90);
+  Bytes jpg = make_test_jpeg(make_pattern(64, 40), 90);
   DecodeLimits small;
   small.max_dim = 50;
   auto r = decode(jpg, small);
@@ -485,8 +485,8 @@ TEST(ImageDecode, BmpHeaderLiesAreErrors) {
 
 TEST(ImageDecode, RandomCorruptionNeverCrashes) {
   Image img = make_pattern(24, 16);
-  std::vector<Bytes> seeds = {encode_png_rgb(img), encode_png_rgb(img, true), encode_jpeg(img, 80),
-                              encode_jpeg(img, 80, false, true), bmp24(img, false)};
+  std::vector<Bytes> seeds = {encode_png_rgb(img), encode_png_rgb(img, true), make_test_jpeg(img, 80),
+                              make_test_jpeg(img, 80, false, true), bmp24(img, false)};
   std::mt19937 rng(1234);
   int decoded = 0, failed = 0;
   for (const Bytes& seed : seeds) {

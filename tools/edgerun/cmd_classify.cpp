@@ -1,16 +1,21 @@
-// edgerun classify MODEL IMAGE...: decode each image, preprocess it (ImageNet preset by default: PIL-style
+// edgerun classify MODEL IMAGE|FOLDER...: decode each image, preprocess it (ImageNet preset by default: PIL-style
 // bilinear resize of the shorter side, center crop, mean/std), run the model, print the top-K classes.
-// An image that cannot be read or decoded is reported and skipped; the exit code is then 1.
+// A folder stands for its images; with --truth CSV (file,class_index) the run ends with a top-1/top-5 accuracy
+// summary. An image that cannot be read or decoded is reported and skipped; the exit code is then 1.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <numeric>
 #include <string>
 #include <vector>
 
 #include "cli_args.h"
+#include "cli_images.h"
 #include "cli_model.h"
 #include "commands.h"
 #include "edgerun/vision.h"
@@ -20,10 +25,14 @@ namespace {
 
 const CommandSpec kSpec = {
     "classify",
-    "MODEL IMAGE... [--labels FILE] [--top K] [--json] [preprocessing options]",
-    "Classify JPEG, PNG or BMP images with an image classification model (one image per run, batch 1).",
+    "MODEL IMAGE|FOLDER... [--labels FILE] [--top K] [--json] [--truth CSV] [preprocessing options]",
+    "Classify JPEG, PNG or BMP images with an image classification model (one image per run, batch 1). "
+    "A FOLDER stands for the images in it (sorted by name).",
     {
         {"--labels", "FILE", "class names, one per line (line i = class i)"},
+        {"--truth", "CSV",
+         "ground truth 'file,class_index' (header line and further columns allowed; file matched by name): "
+         "mark each image and end with a top-1/top-5 accuracy summary"},
         {"--top", "K", "classes to show per image (default 5)"},
         {"--json", "", "one JSON object per image and line instead of text"},
         {"--preset", "NAME",
@@ -49,12 +58,17 @@ const CommandSpec kSpec = {
     "  or {\"image\": PATH, \"error\": STR} for an image that could not be decoded.\n"
     "  score = softmax probability, unless the outputs are already non-negative and sum to ~1;\n"
     "  \"label\" is omitted without --labels. latency_ms = model run time (preprocessing excluded).\n"
+    "  With --truth each line also has \"true_class\": INT (absent for images not in the CSV) and \"correct\": BOOL\n"
+    "  (top-1), and a last line {\"summary\": {\"images\": N, \"with_truth\": N, \"top1\": N, \"top5\": N,\n"
+    "  \"top1_accuracy\": F, \"top5_accuracy\": F, \"failed\": N, \"mean_latency_ms\": F}}.\n"
+    "  The text output ends with 'accuracy: top-1 N/M (P%), top-5 N/M (P%)'.\n"
     "\n"
     "exit code: 0 if every image was classified; 1 if any failed (the others are still processed).\n"
     "\n"
     "examples:\n"
     "  edgerun classify mobilenetv2.onnx cat.jpg --labels imagenet_classes.txt\n"
-    "  edgerun classify model.onnx images/*.JPEG --top 5 --json\n",
+    "  edgerun classify model.onnx images/*.JPEG --top 5 --json\n"
+    "  edgerun classify model.onnx imagenet-samples/ --truth imagenet-samples/labels.csv\n",
 };
 
 Expected<std::vector<std::string>> read_labels(const std::string& path) {
@@ -69,6 +83,57 @@ Expected<std::vector<std::string>> read_labels(const std::string& path) {
   while (!labels.empty() && labels.back().empty()) labels.pop_back();
   if (labels.empty()) return invalid_argument("labels file '", path, "' is empty");
   return labels;
+}
+
+// One CSV record (RFC 4180 quoting: "a, b" and "" inside quotes).
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') fields.back() += '"', ++i;
+      else if (c == '"') quoted = false;
+      else fields.back() += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else {
+      fields.back() += c;
+    }
+  }
+  return fields;
+}
+
+// --truth: file name (without folders) -> class index. A first line whose second field is not a number is a header.
+Expected<std::map<std::string, int64_t>> read_truth_csv(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return not_found("cannot open truth file '", path, "'");
+  std::map<std::string, int64_t> truth;
+  std::string line;
+  for (int line_no = 1; std::getline(f, line); ++line_no) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    std::vector<std::string> fields = split_csv_line(line);
+    if (fields.size() < 2)
+      return invalid_argument("truth file '", path, "' line ", line_no, ": expected 'file,class_index', got '", line,
+                              "'");
+    const std::string& idx = fields[1];
+    char* end = nullptr;
+    long long v = std::strtoll(idx.c_str(), &end, 10);
+    bool numeric = !idx.empty() && end == idx.c_str() + idx.size() && v >= 0;
+    if (!numeric) {
+      if (line_no == 1) continue;  // header
+      return invalid_argument("truth file '", path, "' line ", line_no, ": class index '", idx,
+                              "' is not a non-negative integer");
+    }
+    std::string name = std::filesystem::path(fields[0]).filename().string();
+    if (!truth.emplace(name, v).second)
+      return invalid_argument("truth file '", path, "' line ", line_no, ": '", name, "' is listed twice");
+  }
+  if (truth.empty()) return invalid_argument("truth file '", path, "' lists no images");
+  return truth;
 }
 
 struct Scored {
@@ -223,12 +288,24 @@ int cmd_classify(int argc, char** argv, int first) {
     if (!l.ok()) return report_error(l.status().message());
     labels = std::move(*l);
   }
+  std::map<std::string, int64_t> truth;
+  if (args.has("--truth")) {
+    auto t = read_truth_csv(args.get("--truth"));
+    if (!t.ok()) return report_error(t.status().message());
+    truth = std::move(*t);
+  }
+  struct {
+    int images = 0, with_truth = 0, top1 = 0, top5 = 0;
+    double latency_ms = 0;
+  } acc;
+  auto images = expand_image_args({args.positional.begin() + 1, args.positional.end()});
+  if (!images.ok()) return report_error(images.status().message());
+
   int64_t label_offset = 0;  // label of class i = labels[i + label_offset]
   bool labels_checked = false;
 
   int failures = 0;
-  for (size_t img_i = 1; img_i < args.positional.size(); ++img_i) {
-    const std::string& image_path = args.positional[img_i];
+  for (const std::string& image_path : *images) {
     auto fail = [&](const std::string& message) {
       report_error(message);
       if (json) {
@@ -278,7 +355,24 @@ int cmd_classify(int argc, char** argv, int first) {
       if (labels.empty() || li < 0 || li >= static_cast<int64_t>(labels.size())) return nullptr;
       return &labels[static_cast<size_t>(li)];
     };
-    std::vector<Scored> best = top_k(scores, *top);
+    std::vector<Scored> best = top_k(scores, std::max<int64_t>(*top, truth.empty() ? 0 : 5));
+    // Accuracy against the truth CSV (top-5 looks at 5 classes even when fewer are printed).
+    int64_t true_class = -1;
+    ++acc.images;
+    acc.latency_ms += ms;
+    if (!truth.empty()) {
+      auto t = truth.find(std::filesystem::path(image_path).filename().string());
+      if (t != truth.end()) {
+        true_class = t->second;
+        ++acc.with_truth;
+        for (size_t r = 0; r < best.size() && r < 5; ++r)
+          if (best[r].index == true_class) {
+            acc.top1 += r == 0;
+            ++acc.top5;
+          }
+      }
+    }
+    best.resize(std::min(best.size(), static_cast<size_t>(*top)));
     if (json) {
       nlohmann::ordered_json topj = nlohmann::ordered_json::array();
       for (const Scored& s : best) {
@@ -289,9 +383,21 @@ int cmd_classify(int argc, char** argv, int first) {
         topj.push_back(e);
       }
       nlohmann::ordered_json j = {{"image", image_path}, {"top", topj}, {"latency_ms", ms}};
+      if (true_class >= 0) {
+        j["true_class"] = true_class;
+        j["correct"] = !best.empty() && best[0].index == true_class;
+      }
       std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
-      std::printf("%s  (%.2f ms)\n", image_path.c_str(), ms);
+      std::printf("%s  (%.2f ms)", image_path.c_str(), ms);
+      if (true_class >= 0) {
+        const std::string* l = label_of(true_class);
+        std::printf("  truth %lld%s%s: %s", static_cast<long long>(true_class), l ? " " : "", l ? l->c_str() : "",
+                    !best.empty() && best[0].index == true_class ? "correct" : "WRONG");
+      } else if (!truth.empty()) {
+        std::printf("  (not in the truth file)");
+      }
+      std::printf("\n");
       for (size_t r = 0; r < best.size(); ++r) {
         const std::string* l = label_of(best[r].index);
         std::printf("  %2zu  %5lld  %.4f%s%s\n", r + 1, static_cast<long long>(best[r].index), best[r].score,
@@ -300,8 +406,29 @@ int cmd_classify(int argc, char** argv, int first) {
     }
     std::fflush(stdout);
   }
+  if (!truth.empty()) {
+    auto pct = [](int n, int d) { return d ? 100.0 * n / d : 0.0; };
+    if (json) {
+      nlohmann::ordered_json sj = {{"images", acc.images},
+                                   {"with_truth", acc.with_truth},
+                                   {"top1", acc.top1},
+                                   {"top5", acc.top5},
+                                   {"top1_accuracy", acc.with_truth ? double(acc.top1) / acc.with_truth : 0.0},
+                                   {"top5_accuracy", acc.with_truth ? double(acc.top5) / acc.with_truth : 0.0},
+                                   {"failed", failures},
+                                   {"mean_latency_ms", acc.images ? acc.latency_ms / acc.images : 0.0}};
+      std::printf("%s\n", nlohmann::ordered_json{{"summary", sj}}.dump().c_str());
+    } else {
+      std::printf("accuracy: top-1 %d/%d (%.1f%%), top-5 %d/%d (%.1f%%)", acc.top1, acc.with_truth,
+                  pct(acc.top1, acc.with_truth), acc.top5, acc.with_truth, pct(acc.top5, acc.with_truth));
+      if (acc.images > acc.with_truth) std::printf("; %d images not in the truth file", acc.images - acc.with_truth);
+      if (failures) std::printf("; %d images failed", failures);
+      std::printf("; mean latency %.2f ms\n", acc.images ? acc.latency_ms / acc.images : 0.0);
+    }
+    if (acc.with_truth == 0) report_warning("no classified image is listed in the truth file");
+  }
   if (failures) {
-    size_t total = args.positional.size() - 1;
+    size_t total = images->size();
     if (total > 1) report_error(str_cat(failures, " of ", total, " images could not be classified"));
     return kExitError;
   }
