@@ -27,7 +27,12 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev       # tests and kernel benchmarks
   libonnx-testdata                                 # ONNX conformance data (fallback when ../shared is absent)
   python3 python3-numpy python3-pil python3-onnx python3-torchvision  # reference model generation
-  fonts-dejavu-core                                # text rendering for OCR test images
+  fonts-dejavu-core fonts-liberation2              # text: OCR test images, labels on annotated images
+  libfreetype-dev                                  # labels drawn on annotated images
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libavdevice-dev  # watch: video, V4L2, RTSP
+  ffmpeg                                           # tests: a video made from the detection images
+  libcpp-httplib-dev                               # watch: webhook actions
+  libgpiod-dev                                     # watch: GPIO actions
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libfp16-dev libfxdiv-dev  # XNNPACK backend (arm64 fast path)
 )
 ((cross)) && packages+=(g++-aarch64-linux-gnu qemu-user-static)  # aarch64 cross build + emulated tests

@@ -81,4 +81,25 @@ Expected<Tensor> preprocess(const Image& image, const PreprocessOptions& options
 // Only the last step: an image already at the target size -> tensor.
 Expected<Tensor> image_to_tensor(const Image& image, const PreprocessOptions& options);
 
+// ---- Geometry for detectors -----------------------------------------------------------------------------------
+// Area (box) averaging resize, for shrinking (as OpenCV INTER_AREA); upscaling falls back to bilinear.
+Expected<Image> resize_area(const Image& image, int width, int height);
+
+// The image scaled by `scale` = min(width / w, height / h) (bilinear) and placed on a width x height canvas filled
+// with pad_value, at the top-left (pad_x = pad_y = 0) or centered. A point in the letterboxed image maps back to
+// the original as ((x - pad_x) / scale, (y - pad_y) / scale).
+struct Letterbox {
+  Image image;
+  float scale = 1;
+  int pad_x = 0, pad_y = 0;
+};
+Expected<Letterbox> letterbox(const Image& image, int width, int height, int pad_value = 114, bool center = false);
+
+// ---- Encoding ---------------------------------------------------------------------------------------------------
+Expected<std::vector<uint8_t>> encode_png(const Image& image);
+Expected<std::vector<uint8_t>> encode_jpeg(const Image& image, int quality = 90);
+// PNG or JPEG by the file extension (.png, .jpg, .jpeg; case-insensitive); written to a temporary file in the same
+// folder and renamed, so a reader never sees a half-written image. Errors name the path.
+Status write_image_file(const std::string& path, const Image& image, int jpeg_quality = 90);
+
 }  // namespace edgerun::vision

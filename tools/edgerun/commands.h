@@ -8,5 +8,7 @@ int cmd_inspect(int argc, char** argv, int first);
 int cmd_run(int argc, char** argv, int first);
 int cmd_classify(int argc, char** argv, int first);
 int cmd_bench(int argc, char** argv, int first);
+int cmd_detect(int argc, char** argv, int first);
+int cmd_ocr(int argc, char** argv, int first);
 
 }  // namespace edgerun::cli

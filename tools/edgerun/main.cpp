@@ -18,6 +18,10 @@ const Command kCommands[] = {
     {"inspect", "show a model's inputs, outputs, ops, parameters and memory plan", edgerun::cli::cmd_inspect},
     {"run", "run a model on tensors from files (or random data) and print or save the outputs", edgerun::cli::cmd_run},
     {"classify", "classify images (JPEG/PNG/BMP) with an image classification model", edgerun::cli::cmd_classify},
+    {"detect", "detect objects in images (YOLOv8/YOLO11, YOLOX heads): table, JSON, annotated images",
+     edgerun::cli::cmd_detect},
+    {"ocr", "read text in images with the PaddleOCR models (detection, orientation, recognition)",
+     edgerun::cli::cmd_ocr},
     {"bench", "benchmark a model: latency percentiles, FPS, memory, per-node profile", edgerun::cli::cmd_bench},
 };
 
