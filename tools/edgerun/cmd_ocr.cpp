@@ -33,7 +33,7 @@ const CommandSpec kSpec = {
         {"--no-cls", "", "skip the orientation classifier (text upside down is then misread)"},
         {"--json", "", "one JSON object per image and line instead of text"},
         {"--annotate", "OUT",
-         "write each image with its text boxes drawn: a .png/.jpg file for one image, or a folder "
+         "write each image with its text boxes drawn: a .png/.jpg file for one image, else a folder "
          "(OUT/<name>.ocr.png per image; created if needed)"},
         {"--threads", "N", "threads per model session (default 0 = one per physical core)"},
         {"--affinity", "", "pin each session thread to its own core, fastest cores first"},
@@ -162,8 +162,9 @@ int cmd_ocr(int argc, char** argv, int first) {
   bool annotate_folder = false;
   if (!annotate_out.empty()) {
     std::error_code ec;
-    annotate_folder =
-        std::filesystem::is_directory(annotate_out, ec) || annotate_out.back() == '/' || images->size() > 1;
+    // A name without an image extension is a folder (created), as for `edgerun detect --annotate`.
+    annotate_folder = std::filesystem::is_directory(annotate_out, ec) || annotate_out.back() == '/' ||
+                      images->size() > 1 || std::filesystem::path(annotate_out).extension().empty();
     if (annotate_folder) {
       std::filesystem::create_directories(annotate_out, ec);
       if (ec) return report_error(str_cat("cannot create the --annotate folder '", annotate_out, "': ", ec.message()));
