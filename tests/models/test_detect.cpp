@@ -118,10 +118,12 @@ TEST(Detect, YoloxNanoMatchesTheReferenceDetections) {
 }
 
 // YOLOv8n INT8 uses DynamicQuantizeLinear: activation scales are computed at run time, and an ulp of difference
-// from ONNX Runtime moves values across uint8 rounding ties (see test_shared_models). Its input tensor is the
-// reference's exactly, yet scores move by up to 0.03: dog.jpg's "car" is 0.5714 here against 0.5417 (the same with
-// the cpu and reference backends, 1 or 2 threads). The tolerance is therefore 0.035 for this model; the other 17
-// matched detections are within 0.019.
+// in Sigmoid moves values across uint8 rounding ties (see test_shared_models). Its input tensor is the reference's
+// exactly, yet scores move by up to 0.03: dog.jpg's "car" is 0.5714 here against 0.5417 in the reference (the same
+// with the cpu and reference backends, 1 or 2 threads). With an exact Sigmoid both edgerun and ONNX Runtime give
+// 0.5731, so the reference's value reflects ORT's approximate float Sigmoid, which we could only match by copying its
+// constants. The tolerance is therefore 0.035 for this model (the issue asks 0.02); the other 17 matched detections
+// are within 0.019.
 TEST(Detect, Yolov8nInt8MatchesTheReferenceDetections) {
   EDGERUN_REQUIRE_DATA(model_path("detection/yolov8n-int8/model.onnx"));
   EDGERUN_REQUIRE_DATA(model_path("images/detection/bus.jpg"));
