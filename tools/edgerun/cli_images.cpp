@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 namespace edgerun::cli {
@@ -35,6 +36,29 @@ Expected<std::vector<std::string>> expand_image_args(const std::vector<std::stri
     out.insert(out.end(), found.begin(), found.end());
   }
   return out;
+}
+
+Expected<std::vector<std::string>> read_labels_file(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return not_found("cannot open labels file '", path, "'");
+  std::vector<std::string> labels;
+  std::string line;
+  while (std::getline(f, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    labels.push_back(line);
+  }
+  while (!labels.empty() && labels.back().empty()) labels.pop_back();
+  if (labels.empty()) return invalid_argument("labels file '", path, "' is empty");
+  return labels;
+}
+
+Expected<vision::Image> decode_image_arg(const std::string& path) {
+  auto image = vision::decode_image_file(path);
+  if (image.ok()) return image;
+  const Status& st = image.status();
+  bool read_error = st.code() == StatusCode::kNotFound || st.code() == StatusCode::kIoError;
+  return Status(st.code(),
+                str_cat(read_error ? "cannot read image '" : "cannot decode image '", path, "': ", st.message()));
 }
 
 }  // namespace edgerun::cli

@@ -71,20 +71,6 @@ const CommandSpec kSpec = {
     "  edgerun classify model.onnx imagenet-samples/ --truth imagenet-samples/labels.csv\n",
 };
 
-Expected<std::vector<std::string>> read_labels(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return not_found("cannot open labels file '", path, "'");
-  std::vector<std::string> labels;
-  std::string line;
-  while (std::getline(f, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    labels.push_back(line);
-  }
-  while (!labels.empty() && labels.back().empty()) labels.pop_back();
-  if (labels.empty()) return invalid_argument("labels file '", path, "' is empty");
-  return labels;
-}
-
 // One CSV record (RFC 4180 quoting: "a, b" and "" inside quotes).
 std::vector<std::string> split_csv_line(const std::string& line) {
   std::vector<std::string> fields(1);
@@ -284,7 +270,7 @@ int cmd_classify(int argc, char** argv, int first) {
   // Labels, with the TFLite-style background line handled once the class count is known.
   std::vector<std::string> labels;
   if (args.has("--labels")) {
-    auto l = read_labels(args.get("--labels"));
+    auto l = read_labels_file(args.get("--labels"));
     if (!l.ok()) return report_error(l.status().message());
     labels = std::move(*l);
   }
@@ -315,11 +301,9 @@ int cmd_classify(int argc, char** argv, int first) {
       }
       ++failures;
     };
-    auto image = vision::decode_image_file(image_path);
+    auto image = decode_image_arg(image_path);
     if (!image.ok()) {
-      const Status& st = image.status();
-      bool read_error = st.code() == StatusCode::kNotFound || st.code() == StatusCode::kIoError;
-      fail(str_cat(read_error ? "cannot read image '" : "cannot decode image '", image_path, "': ", st.message()));
+      fail(image.status().message());
       continue;
     }
     auto tensor = vision::preprocess(*image, pre);

@@ -69,20 +69,6 @@ const CommandSpec kSpec = {
     "  edgerun detect yolov8n.onnx frames/ --annotate out/ --threads 2\n",
 };
 
-Expected<std::vector<std::string>> read_labels(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return not_found("cannot open labels file '", path, "'");
-  std::vector<std::string> labels;
-  std::string line;
-  while (std::getline(f, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    labels.push_back(line);
-  }
-  while (!labels.empty() && labels.back().empty()) labels.pop_back();
-  if (labels.empty()) return invalid_argument("labels file '", path, "' is empty");
-  return labels;
-}
-
 // "640" or "640x480" (width x height).
 Expected<std::pair<int, int>> parse_size(const std::string& text) {
   size_t x = text.find_first_of("xX");
@@ -179,7 +165,7 @@ int cmd_detect(int argc, char** argv, int first) {
   }
 
   if (args.has("--labels")) {
-    auto l = read_labels(args.get("--labels"));
+    auto l = read_labels_file(args.get("--labels"));
     if (!l.ok()) return report_error(l.status().message());
     opts.labels = std::move(*l);
   }
@@ -210,11 +196,9 @@ int cmd_detect(int argc, char** argv, int first) {
       if (json) print_line({{"image", image_path}, {"error", message}});
       ++failures;
     };
-    auto image = vision::decode_image_file(image_path);
+    auto image = decode_image_arg(image_path);
     if (!image.ok()) {
-      const Status& st = image.status();
-      bool read_error = st.code() == StatusCode::kNotFound || st.code() == StatusCode::kIoError;
-      fail(str_cat(read_error ? "cannot read image '" : "cannot decode image '", image_path, "': ", st.message()));
+      fail(image.status().message());
       continue;
     }
     auto result = detector.detect(*image);

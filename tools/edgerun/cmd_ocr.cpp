@@ -193,11 +193,9 @@ int cmd_ocr(int argc, char** argv, int first) {
       }
       ++failures;
     };
-    auto image = vision::decode_image_file(image_path);
+    auto image = decode_image_arg(image_path);
     if (!image.ok()) {
-      const Status& st = image.status();
-      bool read_error = st.code() == StatusCode::kNotFound || st.code() == StatusCode::kIoError;
-      fail(str_cat(read_error ? "cannot read image '" : "cannot decode image '", image_path, "': ", st.message()));
+      fail(image.status().message());
       continue;
     }
     auto result = (*pipeline)->run(*image);
