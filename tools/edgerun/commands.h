@@ -10,5 +10,6 @@ int cmd_classify(int argc, char** argv, int first);
 int cmd_bench(int argc, char** argv, int first);
 int cmd_detect(int argc, char** argv, int first);
 int cmd_ocr(int argc, char** argv, int first);
+int cmd_watch(int argc, char** argv, int first);
 
 }  // namespace edgerun::cli

@@ -22,6 +22,7 @@ const Command kCommands[] = {
      edgerun::cli::cmd_detect},
     {"ocr", "read text in images with the PaddleOCR models (detection, orientation, recognition)",
      edgerun::cli::cmd_ocr},
+    {"watch", "watch a camera, video, stream or folder and fire alerts on detections", edgerun::cli::cmd_watch},
     {"bench", "benchmark a model: latency percentiles, FPS, memory, per-node profile", edgerun::cli::cmd_bench},
 };
 
