@@ -15,11 +15,12 @@ echo "== tests (release)"
 (cd build/release && ctest --output-on-failure -j "$(nproc)" --timeout 900)
 
 # Untrusted-input tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
-echo "== build (asan-ubsan: loader, corrupt models, images)"
-bash scripts/build.sh asan-ubsan test_corrupt_models test_onnx_loader test_wire test_tensor_proto test_image
+asan_tests="test_corrupt_models test_onnx_loader test_wire test_tensor_proto test_image test_draw_encode"
+asan_tests+=" test_nms test_letterbox test_ocr_postprocess test_watch_rules"
+echo "== build (asan-ubsan: loader, corrupt models, images, drawing, detection/OCR post-processing, watch rules)"
+bash scripts/build.sh asan-ubsan $asan_tests
 echo "== tests (asan-ubsan)"
-(cd build/asan-ubsan && ctest --output-on-failure -j "$(nproc)" --timeout 900 \
-  -R 'test_corrupt_models|test_onnx_loader|test_wire|test_tensor_proto|test_image')
+(cd build/asan-ubsan && ctest --output-on-failure -j "$(nproc)" --timeout 900 -R "^unit\.(${asan_tests// /|})\$")
 
 # aarch64 (Raspberry Pi 5): cross build + the `emulated` subset (kernels, ops, a conformance subset, three real
 # models) under qemu-aarch64-static -cpu cortex-a76 -L .cache/sysroot-arm64 (CMAKE_CROSSCOMPILING_EMULATOR).
