@@ -12,6 +12,7 @@
 // skip the unfolding: one zero-padded input plane, then a direct sliding window over whole output rows.
 #include <cstring>
 
+#include "core/thread_pool.h"
 #include "ops/quant_gemm.h"
 #include "ops/quant_ops.h"
 #include "ops/quant_util.h"
@@ -134,7 +135,8 @@ class QConvKernel : public OpKernel {
   QConvKernel(const ConvGeometry& g, const ConvInputs& in, bool qlinear, DType xt, DType yt)
       : g_(g), in_(in), qlinear_(qlinear), xt_(xt), yt_(yt) {}
 
-  // Sizes every buffer and packs whatever is constant; run() then allocates nothing.
+  // Sizes every buffer and packs whatever is constant; run() then allocates nothing, except that the first run on a
+  // pool of several threads sizes the other threads' tile buffers once.
   void prepare(const PrepareContext& ctx) {
     w16_.assign(static_cast<size_t>(g_.m * g_.k_pad), 0);
     std::vector<const Tensor*> c;
@@ -169,9 +171,9 @@ class QConvKernel : public OpKernel {
     const int32_t* bias = b ? b->data<int32_t>() : nullptr;
     Tensor& y = *ctx.outputs[0];
     if (xt_ == DType::kUInt8) {
-      run_typed(x.data<uint8_t>(), zx, bias, y);
+      run_typed(x.data<uint8_t>(), zx, bias, y, ctx.pool);
     } else {
-      run_typed(x.data<int8_t>(), zx, bias, y);
+      run_typed(x.data<int8_t>(), zx, bias, y, ctx.pool);
     }
     return Status();
   }
@@ -205,32 +207,69 @@ class QConvKernel : public OpKernel {
     y_zp_ = yz ? load_quant(*yz, 0) : 0;
   }
 
+  // Per-thread tile buffers: thread 0 uses the members sized at prepare, the others get their own on first use.
+  struct TileScratch {
+    std::vector<int16_t> patches;
+    std::vector<int32_t> acc;
+  };
+  int16_t* patches_of(int t) { return t == 0 ? patches_.data() : extra_[static_cast<size_t>(t - 1)].patches.data(); }
+  int32_t* acc_of(int t) { return t == 0 ? acc_.data() : extra_[static_cast<size_t>(t - 1)].acc.data(); }
+
+  // One patch tile of one group: unfold, integer GEMM over the group's output channels, requantize (QLinearConv).
   template <class T>
-  void run_typed(const T* x, int32_t zx, const int32_t* bias, Tensor& y) {
-    for (int64_t n = 0; n < g_.batch; ++n) {
-      for (int64_t grp = 0; grp < g_.group; ++grp) {
-        const T* xg = x + (n * g_.c + grp * g_.c_g) * g_.in_size;
-        const int64_t m0 = grp * g_.m_g;
-        const int64_t y_off = (n * g_.m + m0) * g_.out_size;  // first output element of this group
-        if (g_.depthwise) {
+  void run_tile(const T* x, int32_t zx, const int32_t* bias, Tensor& y, int64_t n, int64_t grp, int64_t p0, int t) {
+    const T* xg = x + (n * g_.c + grp * g_.c_g) * g_.in_size;
+    const int64_t m0 = grp * g_.m_g;
+    const int64_t y_off = (n * g_.m + m0) * g_.out_size;  // first output element of this group
+    const int64_t pt = std::min(tile_, g_.out_size - p0);
+    int16_t* patches = patches_of(t);
+    unfold(xg, zx, p0, pt, patches);
+    const int16_t* wg = w16_.data() + m0 * g_.k_pad;
+    if (!qlinear_) {
+      qgemm_s16_dot(g_.m_g, pt, g_.k_pad, wg, patches, y.data<int32_t>() + y_off + p0, g_.out_size);
+      return;
+    }
+    int32_t* acc = acc_of(t);
+    qgemm_s16_dot(g_.m_g, pt, g_.k_pad, wg, patches, acc, pt);
+    for (int64_t mi = 0; mi < g_.m_g; ++mi) requantize(acc + mi * pt, pt, m0 + mi, bias, y, y_off + mi * g_.out_size + p0);
+  }
+
+  // Tiles (and groups) are independent and write disjoint outputs, so they are spread over the pool in static
+  // contiguous chunks; integer accumulation makes the result identical for any thread count.
+  template <class T>
+  void run_typed(const T* x, int32_t zx, const int32_t* bias, Tensor& y, ThreadPool* pool) {
+    if (g_.depthwise) {
+      for (int64_t n = 0; n < g_.batch; ++n) {
+        for (int64_t grp = 0; grp < g_.group; ++grp) {
+          const T* xg = x + (n * g_.c + grp * g_.c_g) * g_.in_size;
+          const int64_t m0 = grp * g_.m_g;
+          const int64_t y_off = (n * g_.m + m0) * g_.out_size;
           fill_plane(xg, zx);
           for (int64_t mi = 0; mi < g_.m_g; ++mi) depthwise_channel(m0 + mi, y, y_off + mi * g_.out_size, bias);
-          continue;
-        }
-        for (int64_t p0 = 0; p0 < g_.out_size; p0 += tile_) {
-          const int64_t pt = std::min(tile_, g_.out_size - p0);
-          unfold(xg, zx, p0, pt);
-          const int16_t* wg = w16_.data() + m0 * g_.k_pad;
-          if (!qlinear_) {
-            qgemm_s16_dot(g_.m_g, pt, g_.k_pad, wg, patches_.data(), y.data<int32_t>() + y_off + p0, g_.out_size);
-            continue;
-          }
-          qgemm_s16_dot(g_.m_g, pt, g_.k_pad, wg, patches_.data(), acc_.data(), pt);
-          for (int64_t mi = 0; mi < g_.m_g; ++mi)
-            requantize(acc_.data() + mi * pt, pt, m0 + mi, bias, y, y_off + mi * g_.out_size + p0);
         }
       }
+      return;
     }
+    const int64_t tiles = (g_.out_size + tile_ - 1) / tile_;
+    const int64_t units = g_.batch * g_.group * tiles;
+    auto unit = [&](int64_t u, int t) {
+      const int64_t tile = u % tiles, grp = (u / tiles) % g_.group, n = u / (tiles * g_.group);
+      run_tile(x, zx, bias, y, n, grp, tile * tile_, t);
+    };
+    if (pool && pool->size() > 1 && units >= 2 * static_cast<int64_t>(pool->size())) {
+      if (extra_.size() + 1 < static_cast<size_t>(pool->size())) {
+        extra_.resize(static_cast<size_t>(pool->size() - 1));
+        for (TileScratch& e : extra_) {
+          e.patches.assign(patches_.size(), 0);
+          e.acc.assign(acc_.size(), 0);
+        }
+      }
+      pool->parallel_for(units, [&](int64_t b, int64_t e, int t) {
+        for (int64_t u = b; u < e; ++u) unit(u, t);
+      });
+      return;
+    }
+    for (int64_t u = 0; u < units; ++u) unit(u, 0);
   }
 
   // acc + bias as float; the sum wraps like int32 hardware would (ONNX allows int32 accumulation to overflow).
@@ -256,9 +295,8 @@ class QConvKernel : public OpKernel {
 
   // Patch rows for output pixels [p0, p0 + pt): patches[p][(c * KD + kd) * KH * KW + kh * KW + kw], the weight order.
   template <class T>
-  void unfold(const T* xg, int32_t zx, int64_t p0, int64_t pt) {
+  void unfold(const T* xg, int32_t zx, int64_t p0, int64_t pt, int16_t* patches) {
     const int64_t kp = g_.k_pad;
-    int16_t* patches = patches_.data();
     if (g_.pointwise) {
       for (int64_t c = 0; c < g_.c_g; ++c) {
         const T* src = xg + c * g_.in_size + p0;
@@ -362,6 +400,7 @@ class QConvKernel : public OpKernel {
   int64_t tile_ = 1;
   std::vector<int16_t> patches_;  // [tile, K_pad]
   std::vector<int32_t> acc_;      // [M/group, tile]
+  std::vector<TileScratch> extra_;  // tile buffers of pool threads 1..n-1
   int64_t plane_h_ = 0, plane_w_ = 0;
   std::vector<int16_t> plane_;    // [plane_h, plane_w] depthwise padded input channel
   std::vector<int32_t> row_acc_;  // [OW]
