@@ -120,7 +120,7 @@ ThreadPool::~ThreadPool() {
   for (std::thread& w : workers_) w.join();
 }
 
-void ThreadPool::worker_loop(int index) {
+void ThreadPool::worker_loop(int /*index*/) {
   t_inside_pool = true;
   uint64_t seen = 0;
   for (;;) {
@@ -136,10 +136,18 @@ void ThreadPool::worker_loop(int index) {
     }
     seen = gen;
     if (stop_.load()) return;
+    run_chunks();
+  }
+}
+
+void ThreadPool::run_chunks() {
+  for (;;) {
+    const int c = next_chunk_.fetch_add(1, std::memory_order_acq_rel);
+    if (c >= size_) return;
     int64_t b, e;
-    chunk(n_, size_, index, &b, &e);
-    if (b < e) fn_(ctx_, b, e, index);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    chunk(n_, size_, c, &b, &e);
+    if (b < e) fn_(ctx_, b, e, c);
+    done_chunks_.fetch_add(1, std::memory_order_acq_rel);
   }
 }
 
@@ -149,21 +157,26 @@ void ThreadPool::run(int64_t n, TaskFn fn, void* ctx) {
     fn(ctx, 0, n, 0);
     return;
   }
+  // Publish the task, then open the chunk counter (release): a worker that claims a chunk sees this task.
   fn_ = fn;
   ctx_ = ctx;
   n_ = n;
-  pending_.store(size_ - 1, std::memory_order_relaxed);
+  done_chunks_.store(0, std::memory_order_relaxed);
+  next_chunk_.store(0, std::memory_order_release);
   {
     std::lock_guard<std::mutex> lock(mu_);
     generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   t_inside_pool = true;
-  int64_t b, e;
-  chunk(n, size_, 0, &b, &e);
-  if (b < e) fn(ctx, b, e, 0);
+  run_chunks();
   t_inside_pool = false;
-  while (pending_.load(std::memory_order_acquire) != 0) cpu_relax();
+  for (int spin = 0; done_chunks_.load(std::memory_order_acquire) != size_; ++spin) {
+    if (spin < kSpinIterations)
+      cpu_relax();
+    else
+      std::this_thread::yield();  // a worker holding a chunk was descheduled: let it run
+  }
 }
 
 }  // namespace edgerun

@@ -1,6 +1,8 @@
-// The session's thread pool: parallel_for with a static partition (thread t always gets the same
-// chunk for the same n, so results are deterministic for any thread count), workers spin briefly
-// and then sleep on a condition variable. The calling thread is worker 0.
+// The session's thread pool: parallel_for with a static partition into size() chunks (chunk t is always the
+// same range for the same n, and fn gets t as its thread index, so results are deterministic for any thread
+// count). Chunks are claimed from a counter by whichever pool thread is free first, the calling thread
+// included: when a worker is descheduled (another process busy on its core) or still asleep, the caller runs
+// its chunk instead of spinning until it wakes. Workers spin briefly and then sleep on a condition variable.
 #pragma once
 
 #include <atomic>
@@ -24,7 +26,8 @@ class ThreadPool {
   int size() const { return size_; }
 
   // Splits [0, n) into size() contiguous chunks (the first n % size() one longer) and calls
-  // fn(begin, end, thread) once per non-empty chunk. Returns when all chunks are done. Called from
+  // fn(begin, end, t) once per non-empty chunk t (t in [0, size()): per-chunk buffers may be indexed by it;
+  // one OS thread may run several chunks one after the other). Returns when all chunks are done. Called from
   // inside a running parallel_for (nested), runs the whole range on the calling thread.
   template <class F>
   void parallel_for(int64_t n, F&& fn) {
@@ -40,13 +43,15 @@ class ThreadPool {
   using TaskFn = void (*)(void* ctx, int64_t begin, int64_t end, int thread);
   void run(int64_t n, TaskFn fn, void* ctx);
   void worker_loop(int index);
+  void run_chunks();  // claims and runs chunks of the current task until none are left
 
   int size_ = 1;
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable wake_;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<int> next_chunk_{1 << 30};  // >= size_: nothing to claim before the first run
+  std::atomic<int> done_chunks_{0};
   std::atomic<bool> stop_{false};
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;

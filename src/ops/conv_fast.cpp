@@ -215,10 +215,24 @@ class ConvIm2colKernel : public FastConvKernel {
 
  private:
   void run_image(const float* x, float* y, const Epilogue& ep, ThreadPool* pool) override {
-    const int64_t units = p_.group * tiles_;
+    // With threads, the column tiles are shrunk (never grown) so that their count is a multiple of the thread
+    // count: every thread does its own im2col and no thread gets a tile more than another. GEMM columns are
+    // independent, so results do not depend on the tiling.
+    int64_t tile = tile_, tiles = tiles_;
+    const int threads = pool ? pool->size() : 1;
+    if (threads > 1 && (p_.group * tiles) % threads != 0) {
+      constexpr int64_t kMinTile = 32;
+      const int64_t want = (tiles * p_.group + threads - 1) / threads * threads / p_.group;
+      const int64_t t2 = ((out_plane_ + want - 1) / want + 31) / 32 * 32;
+      if (want > 0 && t2 >= kMinTile && t2 <= tile_) {
+        tile = t2;
+        tiles = (out_plane_ + tile - 1) / tile;
+      }
+    }
+    const int64_t units = p_.group * tiles;
     auto unit = [&](int64_t u, ThreadPool* gemm_pool) {
-      const int64_t g = u / tiles_, p0 = (u % tiles_) * tile_, p1 = std::min(out_plane_, p0 + tile_);
-      float* col = kernels::conv_scratch(kernels::ConvScratchSlot::kIm2col, static_cast<size_t>(k_ * tile_));
+      const int64_t g = u / tiles, p0 = (u % tiles) * tile, p1 = std::min(out_plane_, p0 + tile);
+      float* col = kernels::conv_scratch(kernels::ConvScratchSlot::kIm2col, static_cast<size_t>(k_ * tile));
       kernels::im2col_nchw_f32(ip_, x + g * cg_ * in_plane_, p0, p1, col, p1 - p0);  // [K, p1 - p0]
       kernels::gemm_packed_lhs(w_[static_cast<size_t>(g)], col, p1 - p0, p1 - p0, y + g * mg_ * out_plane_ + p0,
                                out_plane_, group_epilogue(ep, g, p0), gemm_pool);

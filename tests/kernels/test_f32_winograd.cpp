@@ -58,10 +58,11 @@ std::vector<float> run_winograd(const WinogradUkernel* uk, const Shape2& s, cons
 }
 
 const Shape2 kShapes[] = {{1, 1, 3, 3, 0},    {3, 17, 7, 7, 1},   {17, 3, 13, 13, 1}, {16, 16, 17, 9, 1},
-                          {64, 64, 14, 14, 1}, {8, 24, 30, 31, 0}, {32, 40, 56, 20, 1}};
+                          {64, 64, 14, 14, 1}, {8, 24, 30, 31, 0}, {32, 40, 56, 20, 1},
+                          {16, 16, 56, 56, 1}, {16, 24, 57, 45, 1}};  // the last two: several tile blocks
 
 TEST(F32Winograd, EveryVariantMatchesDirectConv) {
-  ThreadPool pool(3);
+  ThreadPool pool2(2), pool3(3);
   for (const WinogradUkernel& uk : winograd_ukernels()) {
     if (!uk.supported()) continue;
     for (const Shape2& s : kShapes) {
@@ -83,12 +84,14 @@ TEST(F32Winograd, EveryVariantMatchesDirectConv) {
         }
         std::vector<float> want = direct_conv(s, x, w, ep);
         std::vector<float> got1 = run_winograd(&uk, s, x, w, ep, nullptr);
-        std::vector<float> got3 = run_winograd(&uk, s, x, w, ep, &pool);
+        std::vector<float> got2 = run_winograd(&uk, s, x, w, ep, &pool2);
+        std::vector<float> got3 = run_winograd(&uk, s, x, w, ep, &pool3);
         // Error grows with the reduction length and with the tile size's larger transform constants.
         const float tol = (uk.m == 6 ? 2e-5f : 1e-5f) * static_cast<float>(s.cin * 9) + 1e-5f;
         for (size_t i = 0; i < want.size(); ++i) {
           ASSERT_NEAR(got1[i], want[i], tol) << "mode " << mode << " at " << i;
-          ASSERT_EQ(got1[i], got3[i]) << "thread count changed the result, mode " << mode << " at " << i;
+          ASSERT_EQ(got1[i], got2[i]) << "2 threads changed the result, mode " << mode << " at " << i;
+          ASSERT_EQ(got1[i], got3[i]) << "3 threads changed the result, mode " << mode << " at " << i;
         }
       }
     }

@@ -9,6 +9,7 @@
 #include "kernels/f32-conv/conv_scratch.h"
 #include "kernels/f32-conv/winograd-variants.h"
 #include "kernels/f32-conv/winograd_transform.h"
+#include "kernels/f32-gemm/f32-gemm.h"
 
 namespace edgerun::kernels {
 namespace {
@@ -43,6 +44,51 @@ int64_t block_tiles(const WinogradConv& wc) {
   const int64_t per_tile = int64_t{wc.alpha()} * wc.alpha() * (wc.in_channels + wc.out_channels);
   const int64_t t = (int64_t{1} << 18) / std::max<int64_t>(per_tile, 1);
   return std::clamp<int64_t>(t / 16 * 16, 16, 64);
+}
+
+// How the tiles are cut into blocks, and who works on them.
+//  - block_parallel: whole blocks per thread (static chunks of the block list);
+//  - otherwise (fewer blocks than threads, or one thread): each block's three phases (input transform over
+//    channels, GEMMs over positions, output transform over output channels) are shared out.
+// Results do not depend on the choice: every tile is transformed alone and every GEMM column is computed by
+// the same sequence of operations. The choice minimises the busiest thread's GEMM columns (each block's tile
+// count rounded up to the micro-kernel's nr, the padding the GEMM really computes) plus a per-block overhead,
+// over block sizes that are multiples of 8 up to the cache-sized target (plus a little).
+struct BlockPlan {
+  int64_t tiles = 0;  // tiles per block
+  bool block_parallel = false;
+};
+
+BlockPlan plan_blocks(int64_t tiles, int64_t target, int nr, int threads) {
+  constexpr int64_t kBlockCost = 8;   // columns' worth of per-block work (transform loops, GEMM calls)
+  constexpr int64_t kPhaseCost = 16;  // columns' worth of the three barriers of a phase-parallel block
+  auto padded = [&](int64_t nt) { return (nt + nr - 1) / nr * nr; };
+  BlockPlan best;
+  int64_t best_cost = -1;
+  const int64_t limit = std::max<int64_t>(kLanes, std::min<int64_t>(target + target / 2, (tiles + kLanes - 1) / kLanes * kLanes));
+  for (int64_t bt = kLanes; bt <= limit; bt += kLanes) {
+    const int64_t blocks = (tiles + bt - 1) / bt;
+    const bool block_parallel = threads > 1 && blocks >= threads;
+    int64_t cost = 0;
+    if (block_parallel) {
+      for (int t = 0; t < threads; ++t) {
+        int64_t b0, b1;
+        ThreadPool::chunk(blocks, threads, t, &b0, &b1);
+        int64_t c = 0;
+        for (int64_t b = b0; b < b1; ++b) c += padded(std::min(bt, tiles - b * bt)) + kBlockCost;
+        cost = std::max(cost, c);
+      }
+    } else {
+      for (int64_t b = 0; b < blocks; ++b) cost += padded(std::min(bt, tiles - b * bt)) + kBlockCost;
+      cost = (cost + threads - 1) / threads + (threads > 1 ? kPhaseCost * blocks : 0);
+    }
+    if (best_cost < 0 || cost <= best_cost) {  // ties: the larger block (fewer GEMM calls)
+      best_cost = cost;
+      best.tiles = bt;
+      best.block_parallel = block_parallel;
+    }
+  }
+  return best;
 }
 
 }  // namespace
@@ -103,92 +149,108 @@ void winograd_conv2d(const WinogradConv& wc, const float* x, float* y, const Epi
   const int A = wc.alpha(), m = wc.uk->m, a2 = A * A;
   const int64_t cin = wc.in_channels, cout = wc.out_channels;
   const int64_t tx_count = wc.tiles_x(), tiles = wc.tiles_y() * tx_count;
-  const int64_t bt = block_tiles(wc), blocks = (tiles + bt - 1) / bt;
+  const int threads = pool ? pool->size() : 1;
+  const int nr = wc.u.empty() ? kLanes : wc.u[0].uk->nr;
+  const BlockPlan plan = plan_blocks(tiles, block_tiles(wc), nr, threads);
+  const int64_t bt = plan.tiles, blocks = (tiles + bt - 1) / bt;
+  const bool block_parallel = plan.block_parallel;
+  ThreadPool* phase_pool = block_parallel ? nullptr : pool;
   const int64_t in_plane = wc.in_h * wc.in_w, out_plane = wc.out_h * wc.out_w;
   const bool inline_act = ep.act.kind == Act::kNone || ep.act.kind == Act::kClamp;
   const float lo = ep.act.kind == Act::kClamp ? ep.act.alpha : -__builtin_inff();
   const float hi = ep.act.kind == Act::kClamp ? ep.act.beta : __builtin_inff();
+  auto for_range = [](ThreadPool* p, int64_t n, auto&& fn) {
+    if (p && p->size() > 1 && n > 1)
+      p->parallel_for(n, [&](int64_t b, int64_t e, int) { fn(b, e); });
+    else
+      fn(int64_t{0}, n);
+  };
 
-  // gemm_pool: threads inside the GEMMs when there are too few blocks to share out.
-  auto body = [&](int64_t b0, int64_t b1, ThreadPool* gemm_pool) {
-    float* v = conv_scratch(ConvScratchSlot::kWinogradV,
-                            static_cast<size_t>(a2 * (cin + cout) * bt + (a2 + m * m) * kLanes));
-    float* mb = v + a2 * cin * bt;              // [alpha^2][Cout][bt]
-    float* patches = mb + a2 * cout * bt;       // [alpha^2][8]
-    float* out = patches + a2 * kLanes;         // [m*m][8]
+  auto body = [&](int64_t b0, int64_t b1) {
+    const int64_t btp = (bt + kLanes - 1) / kLanes * kLanes;
+    float* v = conv_scratch(ConvScratchSlot::kWinogradV, static_cast<size_t>(a2 * (cin + cout) * btp));
+    float* mb = v + a2 * cin * btp;  // [alpha^2][Cout][btp]
     for (int64_t blk = b0; blk < b1; ++blk) {
       const int64_t t0 = blk * bt, nt = std::min(bt, tiles - t0);
       const int64_t ntp = (nt + kLanes - 1) / kLanes * kLanes;  // GEMM columns (lanes padded)
       // Input transform: V[pos][c][t] for t in [0, ntp).
-      for (int64_t c = 0; c < cin; ++c) {
-        const float* xc = x + c * in_plane;
-        for (int64_t l0 = 0; l0 < ntp; l0 += kLanes) {
-          for (int lane = 0; lane < kLanes; ++lane) {
-            const int64_t t = t0 + l0 + lane;
-            if (l0 + lane >= nt) {
-              for (int p = 0; p < a2; ++p) patches[p * kLanes + lane] = 0.0f;
-              continue;
+      for_range(phase_pool, cin, [&](int64_t c_begin, int64_t c_end) {
+        alignas(64) float patches[winograd::F6::kAlpha * winograd::F6::kAlpha * kLanes];  // [alpha^2][8]
+        for (int64_t c = c_begin; c < c_end; ++c) {
+          const float* xc = x + c * in_plane;
+          for (int64_t l0 = 0; l0 < ntp; l0 += kLanes) {
+            for (int lane = 0; lane < kLanes; ++lane) {
+              const int64_t t = t0 + l0 + lane;
+              if (l0 + lane >= nt) {
+                for (int p = 0; p < a2; ++p) patches[p * kLanes + lane] = 0.0f;
+                continue;
+              }
+              const int64_t iy0 = (t / tx_count) * m - wc.pad_top, ix0 = (t % tx_count) * m - wc.pad_left;
+              const bool interior = iy0 >= 0 && ix0 >= 0 && iy0 + A <= wc.in_h && ix0 + A <= wc.in_w;
+              for (int i = 0; i < A; ++i) {
+                const int64_t iy = iy0 + i;
+                const float* row = xc + iy * wc.in_w;
+                float* dst = patches + i * A * kLanes + lane;
+                if (interior) {
+                  for (int j = 0; j < A; ++j) dst[j * kLanes] = row[ix0 + j];
+                } else if (iy < 0 || iy >= wc.in_h) {
+                  for (int j = 0; j < A; ++j) dst[j * kLanes] = 0.0f;
+                } else {
+                  for (int j = 0; j < A; ++j) {
+                    const int64_t ix = ix0 + j;
+                    dst[j * kLanes] = ix >= 0 && ix < wc.in_w ? row[ix] : 0.0f;
+                  }
+                }
+              }
             }
-            const int64_t iy0 = (t / tx_count) * m - wc.pad_top, ix0 = (t % tx_count) * m - wc.pad_left;
-            const bool interior = iy0 >= 0 && ix0 >= 0 && iy0 + A <= wc.in_h && ix0 + A <= wc.in_w;
-            for (int i = 0; i < A; ++i) {
-              const int64_t iy = iy0 + i;
-              const float* row = xc + iy * wc.in_w;
-              float* dst = patches + i * A * kLanes + lane;
-              if (interior) {
-                for (int j = 0; j < A; ++j) dst[j * kLanes] = row[ix0 + j];
-              } else if (iy < 0 || iy >= wc.in_h) {
-                for (int j = 0; j < A; ++j) dst[j * kLanes] = 0.0f;
-              } else {
-                for (int j = 0; j < A; ++j) {
-                  const int64_t ix = ix0 + j;
-                  dst[j * kLanes] = ix >= 0 && ix < wc.in_w ? row[ix] : 0.0f;
+            wc.uk->input(patches, v + c * ntp + l0, cin * ntp);
+          }
+        }
+      });
+      // alpha^2 independent GEMMs: M[pos] [Cout, ntp] = U[pos] [Cout, Cin] * V[pos] [Cin, ntp].
+      for_range(phase_pool, a2, [&](int64_t p_begin, int64_t p_end) {
+        for (int64_t p = p_begin; p < p_end; ++p)
+          gemm_packed_lhs(wc.u[static_cast<size_t>(p)], v + p * cin * ntp, ntp, ntp, mb + p * cout * ntp, ntp,
+                          Epilogue{}, nullptr);
+      });
+      // Output transform + epilogue, clipped to the image.
+      for_range(phase_pool, cout, [&](int64_t o_begin, int64_t o_end) {
+        alignas(64) float out[6 * 6 * kLanes];  // [m*m][8]
+        for (int64_t o = o_begin; o < o_end; ++o) {
+          float* yo = y + o * out_plane;
+          const float bias = ep.bias ? ep.bias[o] : 0.0f;
+          const float* res = ep.residual ? ep.residual + o * ep.ld_residual : nullptr;
+          for (int64_t l0 = 0; l0 < ntp; l0 += kLanes) {
+            wc.uk->output(mb + o * ntp + l0, cout * ntp, out);
+            for (int lane = 0; lane < kLanes && l0 + lane < nt; ++lane) {
+              const int64_t t = t0 + l0 + lane;
+              const int64_t oy0 = (t / tx_count) * m, ox0 = (t % tx_count) * m;
+              const int64_t rows = std::min<int64_t>(m, wc.out_h - oy0), cols = std::min<int64_t>(m, wc.out_w - ox0);
+              for (int64_t i = 0; i < rows; ++i) {
+                const int64_t off = (oy0 + i) * wc.out_w + ox0;
+                float* dst = yo + off;
+                const float* src = out + i * m * kLanes + lane;
+                for (int64_t j = 0; j < cols; ++j) {
+                  float val = src[j * kLanes] + bias;
+                  if (res) val += res[off + j];
+                  dst[j] = inline_act ? std::min(std::max(val, lo), hi) : val;
+                }
+                if (!inline_act) {
+                  Epilogue act_only;
+                  act_only.act = ep.act;
+                  apply_epilogue_ref(act_only, dst, out_plane, o, 1, off, cols);
                 }
               }
             }
           }
-          wc.uk->input(patches, v + c * ntp + l0, cin * ntp);
         }
-      }
-      // alpha^2 independent GEMMs: M[pos] [Cout, ntp] = U[pos] [Cout, Cin] * V[pos] [Cin, ntp].
-      for (int p = 0; p < a2; ++p)
-        gemm_packed_lhs(wc.u[static_cast<size_t>(p)], v + p * cin * ntp, ntp, ntp, mb + p * cout * ntp, ntp,
-                        Epilogue{}, gemm_pool);
-      // Output transform + epilogue, clipped to the image.
-      for (int64_t o = 0; o < cout; ++o) {
-        float* yo = y + o * out_plane;
-        const float bias = ep.bias ? ep.bias[o] : 0.0f;
-        const float* res = ep.residual ? ep.residual + o * ep.ld_residual : nullptr;
-        for (int64_t l0 = 0; l0 < ntp; l0 += kLanes) {
-          wc.uk->output(mb + o * ntp + l0, cout * ntp, out);
-          for (int lane = 0; lane < kLanes && l0 + lane < nt; ++lane) {
-            const int64_t t = t0 + l0 + lane;
-            const int64_t oy0 = (t / tx_count) * m, ox0 = (t % tx_count) * m;
-            const int64_t rows = std::min<int64_t>(m, wc.out_h - oy0), cols = std::min<int64_t>(m, wc.out_w - ox0);
-            for (int64_t i = 0; i < rows; ++i) {
-              const int64_t off = (oy0 + i) * wc.out_w + ox0;
-              float* dst = yo + off;
-              const float* src = out + i * m * kLanes + lane;
-              for (int64_t j = 0; j < cols; ++j) {
-                float val = src[j * kLanes] + bias;
-                if (res) val += res[off + j];
-                dst[j] = inline_act ? std::min(std::max(val, lo), hi) : val;
-              }
-              if (!inline_act) {
-                Epilogue act_only;
-                act_only.act = ep.act;
-                apply_epilogue_ref(act_only, dst, out_plane, o, 1, off, cols);
-              }
-            }
-          }
-        }
-      }
+      });
     }
   };
-  if (pool && pool->size() > 1 && blocks >= pool->size())
-    pool->parallel_for(blocks, [&](int64_t b0, int64_t b1, int) { body(b0, b1, nullptr); });
+  if (block_parallel)
+    pool->parallel_for(blocks, [&](int64_t b0, int64_t b1, int) { body(b0, b1); });
   else
-    body(0, blocks, pool);
+    body(0, blocks);
 }
 
 }  // namespace edgerun::kernels
