@@ -199,6 +199,17 @@ Expected<std::pair<std::string, Shape>> parse_named_shape(const std::string& tex
   return std::make_pair(name, shape);
 }
 
+Expected<std::pair<int, int>> parse_size(const std::string& option, const std::string& text, int64_t min) {
+  size_t x = text.find_first_of("xX");
+  if (x == std::string::npos) {
+    ER_ASSIGN_OR_RETURN(int64_t n, parse_int(option, text, min, 8192));
+    return std::make_pair(static_cast<int>(n), static_cast<int>(n));
+  }
+  ER_ASSIGN_OR_RETURN(int64_t w, parse_int(option, text.substr(0, x), min, 8192));
+  ER_ASSIGN_OR_RETURN(int64_t h, parse_int(option, text.substr(x + 1), min, 8192));
+  return std::make_pair(static_cast<int>(w), static_cast<int>(h));
+}
+
 Status check_tensor_size(const std::string& what, DType dtype, const Shape& shape, uint64_t max_bytes) {
   uint64_t n = 1;
   for (int64_t d : shape) {

@@ -77,6 +77,8 @@ Expected<std::vector<float>> parse_floats(const std::string& option, const std::
 Expected<Shape> parse_dims(const std::string& text);
 // "NAME=DIMS"; a bare "DIMS" gives an empty name.
 Expected<std::pair<std::string, Shape>> parse_named_shape(const std::string& text);
+// "640" (square) or "640x480" (width x height; 'X' also separates), each side in [min, 8192].
+Expected<std::pair<int, int>> parse_size(const std::string& option, const std::string& text, int64_t min);
 
 // Elements and bytes of a shape, or an error if they overflow or exceed `max_bytes`.
 Status check_tensor_size(const std::string& what, DType dtype, const Shape& shape, uint64_t max_bytes = 16ull << 30);

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <system_error>
 
 namespace edgerun::cli {
@@ -59,6 +61,42 @@ Expected<vision::Image> decode_image_arg(const std::string& path) {
   bool read_error = st.code() == StatusCode::kNotFound || st.code() == StatusCode::kIoError;
   return Status(st.code(),
                 str_cat(read_error ? "cannot read image '" : "cannot decode image '", path, "': ", st.message()));
+}
+
+Expected<std::pair<int, int>> parse_detector_size(const std::string& text) {
+  ER_ASSIGN_OR_RETURN(auto size, parse_size("--size", text, 32));
+  if (size.first % 32 != 0 || size.second % 32 != 0)
+    return invalid_argument("--size ", text, ": sides must be multiples of 32");
+  return size;
+}
+
+void print_json_line(const nlohmann::ordered_json& j) {
+  std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  std::fflush(stdout);
+}
+
+ImageLoop for_each_image(const std::vector<std::string>& paths, bool json, const ImageStep& step) {
+  ImageLoop loop;
+  for (const std::string& path : paths) {
+    auto image = decode_image_arg(path);
+    ImageOutcome outcome = image.ok() ? step(path, *image) : ImageOutcome::failed(image.status().message());
+    if (outcome.kind == ImageOutcome::Kind::kStop) {
+      loop.stopped = outcome.exit_code;
+      break;
+    }
+    if (outcome.kind == ImageOutcome::Kind::kFailed) {
+      report_error(outcome.message);
+      if (json && outcome.json_line) print_json_line({{"image", path}, {"error", outcome.message}});
+      ++loop.failures;
+    }
+  }
+  return loop;
+}
+
+int images_exit_code(int failures, size_t images, const std::string& what) {
+  if (!failures) return kExitOk;
+  if (images > 1) report_error(str_cat(failures, " of ", images, " images ", what));
+  return kExitError;
 }
 
 }  // namespace edgerun::cli

@@ -18,6 +18,7 @@
 
 #include "cli_args.h"
 #include "cli_model.h"
+#include "cli_session.h"
 #include "commands.h"
 #include "core/sysinfo.h"
 #include "edgerun/detect.h"
@@ -40,13 +41,11 @@ const CommandSpec kSpec = {
          "post-processes (NMS); per-stage percentiles. Not with --shape, --seed or --profile"},
         {"--runs", "N", "timed runs (default 50)"},
         {"--warmup", "N", "untimed runs after the first run, before the timed ones (default 5)"},
-        {"--threads", "N", "threads for the session (default 0 = one per physical core; the big cores on big.LITTLE)"},
-        {"--affinity", "", "pin each session thread to its own core, fastest cores first"},
+        threads_option(),
+        affinity_option(),
         {"--shape", "NAME=DIMS",
          "shape of an input with dynamic dims, e.g. input=1x3x224x224 (default: dynamic dims = 1)", true},
-        {"--backend", "NAME",
-         "auto (default: xnnpack on arm64 when built with it, else cpu), cpu (own optimized kernels), reference "
-         "(scalar reference kernels) or xnnpack (XNNPACK where it covers a node, own kernels elsewhere)"},
+        backend_option(),
         {"--opt-level", "L", "graph optimization level (default 1; 0 runs the graph as written)"},
         {"--seed", "N", "seed for the random inputs (default 0)"},
         {"--profile", "",
@@ -346,16 +345,13 @@ int cmd_bench(int argc, char** argv, int first) {
                                   : "expected one MODEL, got " + std::to_string(args.positional.size()) + " arguments");
   auto runs = parse_int("--runs", args.get("--runs", "50"), 1, 10000000);
   auto warmup = parse_int("--warmup", args.get("--warmup", "5"), 0, 10000000);
-  auto threads = parse_int("--threads", args.get("--threads", "0"), 0, 4096);
+  auto session_options = session_options_from_args(args);
   auto seed = parse_int("--seed", args.get("--seed", "0"), 0, INT64_MAX);
   auto opt_level = parse_int("--opt-level", args.get("--opt-level", "1"), 0, 9);
   auto top = parse_int("--top", args.get("--top", "20"), 0, 1000000);
-  for (const Status* st :
-       {&runs.status(), &warmup.status(), &threads.status(), &seed.status(), &opt_level.status(), &top.status()})
+  for (const Status* st : {&runs.status(), &warmup.status(), &session_options.status(), &seed.status(),
+                           &opt_level.status(), &top.status()})
     if (!st->ok()) return report_usage_error(kSpec, st->message());
-  std::string backend = args.get("--backend", "auto");
-  if (backend != "auto" && backend != "cpu" && backend != "reference" && backend != "xnnpack")
-    return report_usage_error(kSpec, "--backend '" + backend + "': expected auto, cpu, reference or xnnpack");
   for (const std::string& v : args.all("--shape")) {  // syntax first, before the model is read
     auto s = parse_named_shape(v);
     if (!s.ok()) return report_usage_error(kSpec, "--shape " + v + ": " + s.status().message());
@@ -367,10 +363,8 @@ int cmd_bench(int argc, char** argv, int first) {
     if (args.get("--image").empty()) return report_usage_error(kSpec, "--image needs an image file");
     FrameBenchOptions fo;
     fo.runs = *runs, fo.warmup = *warmup, fo.opt_level = *opt_level, fo.json = json;
-    fo.session.threads = static_cast<int>(*threads);
-    fo.session.pin_threads = args.has("--affinity");
+    fo.session = *session_options;
     fo.session.optimization_level = static_cast<int>(*opt_level);
-    fo.session.backend = backend;
     return bench_image(args.positional[0], args.get("--image"), fo);
   }
 
@@ -390,11 +384,8 @@ int cmd_bench(int argc, char** argv, int first) {
   }
   loaded->reset();  // the timed load below reads the file again, as an application would
 
-  SessionOptions options;
-  options.threads = static_cast<int>(*threads);
-  options.pin_threads = args.has("--affinity");
+  SessionOptions options = *session_options;
   options.optimization_level = static_cast<int>(*opt_level);
-  options.backend = backend;
   for (size_t i = 0; i < inputs.size(); ++i) {
     bool dynamic = !inputs[i].has_shape || !shape_fully_known(inputs[i].spec.shape);
     if (dynamic || shapes->count(inputs[i].spec.name)) options.input_shapes[inputs[i].spec.name] = tensors[i].shape();
@@ -409,7 +400,7 @@ int cmd_bench(int argc, char** argv, int first) {
   if (!session_or.ok()) return report_error(session_or.status());
   const double load_ms = now_ms() - t0;
   Session& session = **session_or;
-  backend = session.backend();  // "auto" resolved
+  const std::string backend = session.backend();  // "auto" resolved
 
   std::vector<Tensor> out;
   auto timed_run = [&](double* ms) -> Status {

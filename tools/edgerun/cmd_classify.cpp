@@ -17,6 +17,7 @@
 #include "cli_args.h"
 #include "cli_images.h"
 #include "cli_model.h"
+#include "cli_session.h"
 #include "commands.h"
 #include "edgerun/vision.h"
 
@@ -47,8 +48,8 @@ const CommandSpec kSpec = {
         {"--scale", "S", "factor from 0..255 pixels to the model's range before mean/std (default 1/255)"},
         {"--bgr", "", "feed channels in B, G, R order (mean/std stay given as R,G,B)"},
         {"--layout", "nchw|nhwc", "input layout (default: from the model's input shape, else nchw)"},
-        {"--threads", "N", "threads for the session (default 0 = one per physical core; the big cores on big.LITTLE)"},
-        {"--affinity", "", "pin each session thread to its own core, fastest cores first"},
+        threads_option(),
+        affinity_option(),
     },
     "text output, per image:\n"
     "  IMAGE  (LATENCY ms)\n"
@@ -174,8 +175,8 @@ int cmd_classify(int argc, char** argv, int first) {
   if (args.positional.size() < 2) return report_usage_error(kSpec, "missing IMAGE");
   auto top = parse_int("--top", args.get("--top", "5"), 1, 1000000);
   if (!top.ok()) return report_usage_error(kSpec, top.status().message());
-  auto threads = parse_int("--threads", args.get("--threads", "0"), 0, 4096);
-  if (!threads.ok()) return report_usage_error(kSpec, threads.status().message());
+  auto session_options = session_options_from_args(args);
+  if (!session_options.ok()) return report_usage_error(kSpec, session_options.status().message());
   bool json = args.has("--json");
 
   // Preprocessing options from the preset, then the individual flags.
@@ -260,9 +261,7 @@ int cmd_classify(int argc, char** argv, int first) {
     report_note("the model takes uint8 pixels: --mean, --std and --scale are ignored");
 
   Shape feed = nhwc ? Shape{1, pre.height, pre.width, 3} : Shape{1, 3, pre.height, pre.width};
-  SessionOptions options;
-  options.threads = static_cast<int>(*threads);
-  options.pin_threads = args.has("--affinity");
+  SessionOptions options = *session_options;
   if (!in.has_shape || !shape_fully_known(in.spec.shape)) options.input_shapes[in.spec.name] = feed;
   auto session = Session::create(std::move(model), options);
   if (!session.ok()) return report_error(session.status());
@@ -290,33 +289,17 @@ int cmd_classify(int argc, char** argv, int first) {
   int64_t label_offset = 0;  // label of class i = labels[i + label_offset]
   bool labels_checked = false;
 
-  int failures = 0;
-  for (const std::string& image_path : *images) {
-    auto fail = [&](const std::string& message) {
-      report_error(message);
-      if (json) {
-        nlohmann::ordered_json j = {{"image", image_path}, {"error", message}};
-        std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-        std::fflush(stdout);
-      }
-      ++failures;
-    };
-    auto image = decode_image_arg(image_path);
-    if (!image.ok()) {
-      fail(image.status().message());
-      continue;
-    }
-    auto tensor = vision::preprocess(*image, pre);
-    if (!tensor.ok()) {
-      fail(str_cat("cannot preprocess image '", image_path, "': ", tensor.status().message()));
-      continue;
-    }
+  ImageLoop loop = for_each_image(*images, json, [&](const std::string& image_path, vision::Image& image) {
+    auto tensor = vision::preprocess(image, pre);
+    if (!tensor.ok())
+      return ImageOutcome::failed(str_cat("cannot preprocess image '", image_path, "': ", tensor.status().message()));
     std::vector<Tensor> out;
     double start = now_ms();
     Status st = (*session)->run({*tensor}, &out);
     double ms = now_ms() - start;
-    if (!st.ok()) return report_error(st);  // a model failure will not get better with the next image
-    if (out.empty() || out[0].numel() < 1) return report_error("the model returned no scores");
+    // A model failure will not get better with the next image.
+    if (!st.ok()) return ImageOutcome::stop(report_error(st));
+    if (out.empty() || out[0].numel() < 1) return ImageOutcome::stop(report_error("the model returned no scores"));
     const Tensor& scores = out[0];
     int64_t classes = scores.numel();
     if (!labels_checked && !labels.empty()) {
@@ -371,7 +354,7 @@ int cmd_classify(int argc, char** argv, int first) {
         j["true_class"] = true_class;
         j["correct"] = !best.empty() && best[0].index == true_class;
       }
-      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      print_json_line(j);
     } else {
       std::printf("%s  (%.2f ms)", image_path.c_str(), ms);
       if (true_class >= 0) {
@@ -389,7 +372,9 @@ int cmd_classify(int argc, char** argv, int first) {
       }
     }
     std::fflush(stdout);
-  }
+    return ImageOutcome::done();
+  });
+  if (loop.stopped) return *loop.stopped;
   if (!truth.empty()) {
     auto pct = [](int n, int d) { return d ? 100.0 * n / d : 0.0; };
     if (json) {
@@ -399,24 +384,19 @@ int cmd_classify(int argc, char** argv, int first) {
                                    {"top5", acc.top5},
                                    {"top1_accuracy", acc.with_truth ? double(acc.top1) / acc.with_truth : 0.0},
                                    {"top5_accuracy", acc.with_truth ? double(acc.top5) / acc.with_truth : 0.0},
-                                   {"failed", failures},
+                                   {"failed", loop.failures},
                                    {"mean_latency_ms", acc.images ? acc.latency_ms / acc.images : 0.0}};
       std::printf("%s\n", nlohmann::ordered_json{{"summary", sj}}.dump().c_str());
     } else {
       std::printf("accuracy: top-1 %d/%d (%.1f%%), top-5 %d/%d (%.1f%%)", acc.top1, acc.with_truth,
                   pct(acc.top1, acc.with_truth), acc.top5, acc.with_truth, pct(acc.top5, acc.with_truth));
       if (acc.images > acc.with_truth) std::printf("; %d images not in the truth file", acc.images - acc.with_truth);
-      if (failures) std::printf("; %d images failed", failures);
+      if (loop.failures) std::printf("; %d images failed", loop.failures);
       std::printf("; mean latency %.2f ms\n", acc.images ? acc.latency_ms / acc.images : 0.0);
     }
     if (acc.with_truth == 0) report_warning("no classified image is listed in the truth file");
   }
-  if (failures) {
-    size_t total = images->size();
-    if (total > 1) report_error(str_cat(failures, " of ", total, " images could not be classified"));
-    return kExitError;
-  }
-  return kExitOk;
+  return images_exit_code(loop.failures, images->size(), "could not be classified");
 }
 
 }  // namespace edgerun::cli

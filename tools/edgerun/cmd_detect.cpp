@@ -15,6 +15,7 @@
 #include "cli_args.h"
 #include "cli_images.h"
 #include "cli_model.h"
+#include "cli_session.h"
 #include "commands.h"
 #include "edgerun/detect.h"
 #include "edgerun/draw.h"
@@ -45,9 +46,9 @@ const CommandSpec kSpec = {
         {"--size", "N|WxH", "input size for models with dynamic spatial dims (default: metadata imgsz, else 640)"},
         {"--max-det", "N", "most detections kept per image (default 300)"},
         {"--agnostic", "", "class-agnostic NMS (a box suppresses overlapping boxes of any class)"},
-        {"--threads", "N", "threads for the session (default 0 = one per physical core; the big cores on big.LITTLE)"},
-        {"--affinity", "", "pin each session thread to its own core, fastest cores first"},
-        {"--backend", "NAME", "auto (default), cpu, reference or xnnpack (see edgerun bench --help)"},
+        threads_option(),
+        affinity_option(),
+        backend_option(),
     },
     "text output, per image:\n"
     "  IMAGE  WxH  N detections  LATENCY ms (preprocess P, inference I, postprocess Q)\n"
@@ -69,18 +70,6 @@ const CommandSpec kSpec = {
     "  edgerun detect yolov8n.onnx frames/ --annotate out/ --threads 2\n",
 };
 
-// "640" or "640x480" (width x height).
-Expected<std::pair<int, int>> parse_size(const std::string& text) {
-  size_t x = text.find_first_of("xX");
-  if (x == std::string::npos) {
-    ER_ASSIGN_OR_RETURN(int64_t n, parse_int("--size", text, 32, 8192));
-    return std::make_pair(static_cast<int>(n), static_cast<int>(n));
-  }
-  ER_ASSIGN_OR_RETURN(int64_t w, parse_int("--size", text.substr(0, x), 32, 8192));
-  ER_ASSIGN_OR_RETURN(int64_t h, parse_int("--size", text.substr(x + 1), 32, 8192));
-  return std::make_pair(static_cast<int>(w), static_cast<int>(h));
-}
-
 std::string lower_extension(const std::string& path) {
   std::string ext = fs::path(path).extension().string();
   for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -90,11 +79,6 @@ std::string lower_extension(const std::string& path) {
 // Decimal rounding for JSON: an integer divided by a power of ten prints as the short decimal (805.93, not
 // 805.9300000000001).
 double round_to(double v, double scale) { return std::round(v * scale) / scale; }
-
-void print_line(const nlohmann::ordered_json& j) {
-  std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-  std::fflush(stdout);
-}
 
 }  // namespace
 
@@ -118,23 +102,18 @@ int cmd_detect(int argc, char** argv, int first) {
   if (*iou < 0 || *iou > 1) return report_usage_error(kSpec, "--iou must be in 0..1, got " + args.get("--iou"));
   auto max_det = parse_int("--max-det", args.get("--max-det", "300"), 1, 1000000);
   if (!max_det.ok()) return report_usage_error(kSpec, max_det.status().message());
-  auto threads = parse_int("--threads", args.get("--threads", "0"), 0, 4096);
-  if (!threads.ok()) return report_usage_error(kSpec, threads.status().message());
+  auto session_options = session_options_from_args(args);
+  if (!session_options.ok()) return report_usage_error(kSpec, session_options.status().message());
   opts.conf = static_cast<float>(*conf);
   opts.iou = static_cast<float>(*iou);
   opts.max_detections = static_cast<int>(*max_det);
   opts.class_agnostic_nms = args.has("--agnostic");
   if (args.has("--size")) {
-    auto size = parse_size(args.get("--size"));
+    auto size = parse_detector_size(args.get("--size"));
     if (!size.ok()) return report_usage_error(kSpec, size.status().message());
-    if (size->first % 32 != 0 || size->second % 32 != 0)
-      return report_usage_error(kSpec, "--size " + args.get("--size") + ": sides must be multiples of 32");
     opts.input_width = size->first;
     opts.input_height = size->second;
   }
-  std::string backend = args.get("--backend", "auto");
-  if (backend != "auto" && backend != "cpu" && backend != "reference" && backend != "xnnpack")
-    return report_usage_error(kSpec, "--backend '" + backend + "': expected auto, cpu, reference or xnnpack");
   const std::string class_list = args.get("--classes");
   if (args.has("--classes") && class_list.find_first_not_of(" ,") == std::string::npos)
     return report_usage_error(kSpec, "--classes needs class ids or names, e.g. person,car or 0,2");
@@ -173,11 +152,7 @@ int cmd_detect(int argc, char** argv, int first) {
   const std::string model_path = args.positional[0];
   auto loaded = load_model(model_path);
   if (!loaded.ok()) return report_error(loaded.status().message());
-  SessionOptions session_options;
-  session_options.threads = static_cast<int>(*threads);
-  session_options.pin_threads = args.has("--affinity");
-  session_options.backend = backend;
-  auto detector_or = vision::Detector::create(std::move(*loaded), opts, session_options);
+  auto detector_or = vision::Detector::create(std::move(*loaded), opts, *session_options);
   if (!detector_or.ok()) return report_error(str_cat(model_path, ": ", detector_or.status().message()));
   vision::Detector& detector = **detector_or;
   for (const std::string& note : detector.notes()) report_note(note);
@@ -188,21 +163,10 @@ int cmd_detect(int argc, char** argv, int first) {
   }
   if (!json) std::printf("model: %s (%s)\n", model_path.c_str(), detector.describe().c_str());
 
-  int failures = 0;
   std::set<std::string> written;  // annotated outputs of this run, so that equal stems do not overwrite each other
-  for (const std::string& image_path : images) {
-    auto fail = [&](const std::string& message) {
-      report_error(message);
-      if (json) print_line({{"image", image_path}, {"error", message}});
-      ++failures;
-    };
-    auto image = decode_image_arg(image_path);
-    if (!image.ok()) {
-      fail(image.status().message());
-      continue;
-    }
-    auto result = detector.detect(*image);
-    if (!result.ok()) return report_error(str_cat(image_path, ": ", result.status().message()));
+  ImageLoop loop = for_each_image(images, json, [&](const std::string& image_path, vision::Image& image) {
+    auto result = detector.detect(image);
+    if (!result.ok()) return ImageOutcome::stop(report_error(str_cat(image_path, ": ", result.status().message())));
     const vision::DetectTimings& t = result->timings;
     const double latency = t.preprocess_ms + t.inference_ms + t.postprocess_ms;
     const std::vector<vision::Detection>& dets = result->detections;
@@ -216,14 +180,14 @@ int cmd_detect(int argc, char** argv, int first) {
              {"score", round_to(d.score, 1e4)},
              {"box",
               {round_to(d.box.x1, 100), round_to(d.box.y1, 100), round_to(d.box.x2, 100), round_to(d.box.y2, 100)}}});
-      print_line({{"image", image_path},
-                  {"width", image->width},
-                  {"height", image->height},
-                  {"detections", list},
-                  {"latency_ms", round_to(latency, 1e3)}});
+      print_json_line({{"image", image_path},
+                       {"width", image.width},
+                       {"height", image.height},
+                       {"detections", list},
+                       {"latency_ms", round_to(latency, 1e3)}});
     } else {
       std::printf("%s  %dx%d  %zu detection%s  %.2f ms (preprocess %.2f, inference %.2f, postprocess %.2f)\n",
-                  image_path.c_str(), image->width, image->height, dets.size(), dets.size() == 1 ? "" : "s", latency,
+                  image_path.c_str(), image.width, image.height, dets.size(), dets.size() == 1 ? "" : "s", latency,
                   t.preprocess_ms, t.inference_ms, t.postprocess_ms);
       int lw = 5;
       for (const vision::Detection& d : dets) lw = std::max(lw, static_cast<int>(d.label.size()));
@@ -235,33 +199,27 @@ int cmd_detect(int argc, char** argv, int first) {
       std::fflush(stdout);
     }
 
-    if (!annotate.empty()) {
-      std::string out_path = annotate;
-      if (!annotate_file) {
-        std::string stem = fs::path(image_path).stem().string();
-        out_path = (fs::path(annotate) / (stem + ".jpg")).string();
-        for (int k = 2; written.count(out_path); ++k)
-          out_path = (fs::path(annotate) / (stem + "_" + std::to_string(k) + ".jpg")).string();
-      }
-      std::error_code ec;
-      if (fs::equivalent(out_path, image_path, ec)) {
-        fail(str_cat("--annotate would overwrite the input image '", image_path, "'; choose another folder"));
-        continue;
-      }
-      vision::Image canvas = std::move(*image);
-      vision::annotate_detections(canvas, dets);
-      if (Status st = vision::write_image_file(out_path, canvas); !st.ok()) {
-        fail(str_cat("cannot write the annotated image: ", st.message()));
-        continue;
-      }
-      written.insert(out_path);
+    if (annotate.empty()) return ImageOutcome::done();
+    std::string out_path = annotate;
+    if (!annotate_file) {
+      std::string stem = fs::path(image_path).stem().string();
+      out_path = (fs::path(annotate) / (stem + ".jpg")).string();
+      for (int k = 2; written.count(out_path); ++k)
+        out_path = (fs::path(annotate) / (stem + "_" + std::to_string(k) + ".jpg")).string();
     }
-  }
-  if (failures) {
-    if (images.size() > 1) report_error(str_cat(failures, " of ", images.size(), " images failed"));
-    return kExitError;
-  }
-  return kExitOk;
+    std::error_code ec;
+    if (fs::equivalent(out_path, image_path, ec))
+      return ImageOutcome::failed(
+          str_cat("--annotate would overwrite the input image '", image_path, "'; choose another folder"));
+    vision::Image canvas = std::move(image);
+    vision::annotate_detections(canvas, dets);
+    if (Status st = vision::write_image_file(out_path, canvas); !st.ok())
+      return ImageOutcome::failed(str_cat("cannot write the annotated image: ", st.message()));
+    written.insert(out_path);
+    return ImageOutcome::done();
+  });
+  if (loop.stopped) return *loop.stopped;
+  return images_exit_code(loop.failures, images.size(), "failed");
 }
 
 }  // namespace edgerun::cli

@@ -12,6 +12,7 @@
 
 #include "cli_args.h"
 #include "cli_images.h"
+#include "cli_session.h"
 #include "commands.h"
 #include "edgerun/draw.h"
 #include "edgerun/ocr.h"
@@ -35,8 +36,8 @@ const CommandSpec kSpec = {
         {"--annotate", "OUT",
          "write each image with its text boxes drawn: a .png/.jpg file for one image, else a folder "
          "(OUT/<name>.ocr.png per image; created if needed)"},
-        {"--threads", "N", "threads per model session (default 0 = one per physical core)"},
-        {"--affinity", "", "pin each session thread to its own core, fastest cores first"},
+        threads_option("threads per model session (default 0 = one per physical core)"),
+        affinity_option(),
         {"--max-side", "N",
          "detector input: longer side limit in pixels (default 960; smaller images are not enlarged)"},
         {"--det-thresh", "F", "text probability above which a pixel is text (default 0.3)"},
@@ -142,8 +143,8 @@ int cmd_ocr(int argc, char** argv, int first) {
   options.use_cls = !args.has("--no-cls");
   if (options.use_cls == false && args.has("--cls"))
     return report_usage_error(kSpec, "--cls and --no-cls contradict each other");
-  auto threads = parse_int("--threads", args.get("--threads", "0"), 0, 4096);
-  if (!threads.ok()) return report_usage_error(kSpec, threads.status().message());
+  auto session_options = session_options_from_args(args);
+  if (!session_options.ok()) return report_usage_error(kSpec, session_options.status().message());
   auto max_side = parse_int("--max-side", args.get("--max-side", "960"), 32, 8192);
   if (!max_side.ok()) return report_usage_error(kSpec, max_side.status().message());
   options.max_side = static_cast<int>(*max_side);
@@ -176,35 +177,16 @@ int cmd_ocr(int argc, char** argv, int first) {
 
   auto models = resolve_models(args, options.use_cls);
   if (!models.ok()) return report_error(models.status().message());
-  SessionOptions session_options;
-  session_options.threads = static_cast<int>(*threads);
-  session_options.pin_threads = args.has("--affinity");
-  auto pipeline = vision::OcrPipeline::load(*models, options, session_options);
+  auto pipeline = vision::OcrPipeline::load(*models, options, *session_options);
   if (!pipeline.ok()) return report_error(pipeline.status());
 
-  int failures = 0;
-  for (const std::string& image_path : *images) {
-    auto fail = [&](const std::string& message) {
-      report_error(message);
-      if (json) {
-        nlohmann::ordered_json j = {{"image", image_path}, {"error", message}};
-        std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-        std::fflush(stdout);
-      }
-      ++failures;
-    };
-    auto image = decode_image_arg(image_path);
-    if (!image.ok()) {
-      fail(image.status().message());
-      continue;
-    }
-    auto result = (*pipeline)->run(*image);
+  ImageLoop loop = for_each_image(*images, json, [&](const std::string& image_path, vision::Image& image) {
+    auto result = (*pipeline)->run(image);
     if (!result.ok()) {
       // A model that cannot run one image (wrong outputs, unsupported shapes) will not run the next one either.
       if (result.status().code() == StatusCode::kInvalidModel || result.status().code() == StatusCode::kUnsupported)
-        return report_error(result.status());
-      fail(str_cat("cannot read text in '", image_path, "': ", result.status().message()));
-      continue;
+        return ImageOutcome::stop(report_error(result.status()));
+      return ImageOutcome::failed(str_cat("cannot read text in '", image_path, "': ", result.status().message()));
     }
     const vision::OcrTimings& t = result->timings;
     if (json) {
@@ -214,8 +196,7 @@ int cmd_ocr(int argc, char** argv, int first) {
         for (const vision::OcrPoint& p : line.box) box.push_back({std::lround(p.x), std::lround(p.y)});
         lines.push_back({{"text", line.text}, {"score", line.score}, {"box", box}});
       }
-      nlohmann::ordered_json j = {{"image", image_path}, {"lines", lines}, {"latency_ms", t.total_ms}};
-      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      print_json_line({{"image", image_path}, {"lines", lines}, {"latency_ms", t.total_ms}});
     } else {
       std::printf("%s  (%.2f ms: det %.2f, cls %.2f, rec %.2f; %zu line%s)\n", image_path.c_str(), t.total_ms,
                   t.det_preprocess_ms + t.det_ms + t.det_postprocess_ms, t.cls_ms, t.rec_ms, result->lines.size(),
@@ -224,21 +205,14 @@ int cmd_ocr(int argc, char** argv, int first) {
         std::printf("  %.3f  %s  %s\n", line.score, format_box(line).c_str(), line.text.c_str());
     }
     std::fflush(stdout);
-    if (!annotate_out.empty()) {
-      annotate(*image, *result);
-      std::string out = annotate_path(annotate_out, annotate_folder, image_path);
-      Status st = vision::write_image_file(out, *image);
-      if (!st.ok()) {
-        report_error(st.with_context("--annotate"));
-        ++failures;
-      }
-    }
-  }
-  if (failures) {
-    if (images->size() > 1) report_error(str_cat(failures, " of ", images->size(), " images could not be read"));
-    return kExitError;
-  }
-  return kExitOk;
+    if (annotate_out.empty()) return ImageOutcome::done();
+    annotate(image, *result);
+    Status st = vision::write_image_file(annotate_path(annotate_out, annotate_folder, image_path), image);
+    if (!st.ok()) return ImageOutcome::failed_no_json(st.with_context("--annotate").to_string());
+    return ImageOutcome::done();
+  });
+  if (loop.stopped) return *loop.stopped;
+  return images_exit_code(loop.failures, images->size(), "could not be read");
 }
 
 }  // namespace edgerun::cli

@@ -12,6 +12,7 @@
 
 #include "cli_args.h"
 #include "cli_model.h"
+#include "cli_session.h"
 #include "commands.h"
 #include "onnx/tensor_proto.h"
 
@@ -37,8 +38,8 @@ const CommandSpec kSpec = {
          "write outputs to DIR/output_0.pb, output_1.pb, ... or, for a single output, FILE.pb"},
         {"--runs", "N", "timed runs (default 1); the latency summary covers them"},
         {"--warmup", "N", "untimed runs before the timed ones (default 0)"},
-        {"--threads", "N", "threads for the session (default 0 = one per physical core; the big cores on big.LITTLE)"},
-        {"--affinity", "", "pin each session thread to its own core, fastest cores first"},
+        threads_option(),
+        affinity_option(),
         {"--show", "N", "values printed per output (default 8)"},
     },
     "output (without --output), per output:\n"
@@ -197,10 +198,10 @@ int cmd_run(int argc, char** argv, int first) {
         kSpec, args.positional.empty() ? "missing MODEL" : "expected one MODEL; give inputs with --input FILE");
   auto runs = parse_int("--runs", args.get("--runs", "1"), 1, 1000000);
   auto warmup = parse_int("--warmup", args.get("--warmup", "0"), 0, 1000000);
-  auto threads = parse_int("--threads", args.get("--threads", "0"), 0, 4096);
+  auto session_options = session_options_from_args(args);
   auto seed = parse_int("--seed", args.get("--seed", "0"), 0, INT64_MAX);
   auto show = parse_int("--show", args.get("--show", "8"), 0, 1000000);
-  for (const Status* st : {&runs.status(), &warmup.status(), &threads.status(), &seed.status(), &show.status()})
+  for (const Status* st : {&runs.status(), &warmup.status(), &session_options.status(), &seed.status(), &show.status()})
     if (!st->ok()) return report_usage_error(kSpec, st->message());
   std::string output = args.get("--output");
   if (args.has("--output") && output.empty()) return report_usage_error(kSpec, "--output needs a path");
@@ -244,9 +245,7 @@ int cmd_run(int argc, char** argv, int first) {
                                 " outputs; give a directory"));
 
   // The session plans for the shapes of the tensors we feed (bound dims also pin dynamic ones).
-  SessionOptions options;
-  options.threads = static_cast<int>(*threads);
-  options.pin_threads = args.has("--affinity");
+  SessionOptions options = *session_options;
   for (size_t i = 0; i < inputs.size(); ++i) {
     bool dynamic = !inputs[i].has_shape || !shape_fully_known(inputs[i].spec.shape);
     if (dynamic || shapes->count(inputs[i].spec.name)) options.input_shapes[inputs[i].spec.name] = tensors[i].shape();

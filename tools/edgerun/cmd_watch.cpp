@@ -17,6 +17,7 @@
 
 #include "cli_args.h"
 #include "cli_images.h"
+#include "cli_session.h"
 #include "commands.h"
 #include "edgerun/detect.h"
 #include "watch/actions.h"
@@ -57,7 +58,7 @@ const CommandSpec kSpec = {
         {"--iou", "F", "NMS IoU threshold (default 0.45)"},
         {"--size", "N|WxH", "input size for models with dynamic spatial dims (default: metadata imgsz, else 640)"},
         {"--labels", "FILE", "class names, one per line (line i = class i); overrides the model's names"},
-        {"--threads", "N", "threads for the session (default 0 = one per physical core)"},
+        threads_option(),
         {"--follow", "", "folder: keep polling for new images after the last one"},
         {"--poll", "S", "folder --follow poll interval in seconds (default 0.5)"},
         {"--fps", "F", "folder without --follow: frame rate for media time and cooldowns (default 1)"},
@@ -121,18 +122,6 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-// "640" or "640x480" (width x height).
-Expected<std::pair<int, int>> parse_size(const std::string& option, const std::string& text, int64_t min) {
-  size_t x = text.find_first_of("xX");
-  if (x == std::string::npos) {
-    ER_ASSIGN_OR_RETURN(int64_t n, parse_int(option, text, min, 8192));
-    return std::make_pair(static_cast<int>(n), static_cast<int>(n));
-  }
-  ER_ASSIGN_OR_RETURN(int64_t w, parse_int(option, text.substr(0, x), min, 8192));
-  ER_ASSIGN_OR_RETURN(int64_t h, parse_int(option, text.substr(x + 1), min, 8192));
-  return std::make_pair(static_cast<int>(w), static_cast<int>(h));
-}
-
 // A number option within [min, max] (or (min, max] when min_exclusive).
 Expected<double> parse_range(const Args& args, const std::string& option, const std::string& def, double min,
                              double max, bool min_exclusive = false) {
@@ -180,8 +169,8 @@ int cmd_watch(int argc, char** argv, int first) {
   if (!poll.ok()) return report_usage_error(kSpec, poll.status().message());
   auto folder_fps = parse_range(args, "--fps", "1", 0, 1e6, true);
   if (!folder_fps.ok()) return report_usage_error(kSpec, folder_fps.status().message());
-  auto threads = parse_int("--threads", args.get("--threads", "0"), 0, 4096);
-  if (!threads.ok()) return report_usage_error(kSpec, threads.status().message());
+  auto session_options = session_options_from_args(args);
+  if (!session_options.ok()) return report_usage_error(kSpec, session_options.status().message());
   auto iou = parse_range(args, "--iou", "0.45", 0, 1);
   if (!iou.ok()) return report_usage_error(kSpec, iou.status().message());
   // Without --conf the detector keeps what the least demanding rule needs; an explicit --conf wins (with a warning).
@@ -194,10 +183,8 @@ int cmd_watch(int argc, char** argv, int first) {
   }
   std::pair<int, int> input_size{0, 0};
   if (args.has("--size")) {
-    auto size = parse_size("--size", args.get("--size"), 32);
+    auto size = parse_detector_size(args.get("--size"));
     if (!size.ok()) return report_usage_error(kSpec, size.status().message());
-    if (size->first % 32 != 0 || size->second % 32 != 0)
-      return report_usage_error(kSpec, "--size " + args.get("--size") + ": sides must be multiples of 32");
     input_size = *size;
   }
   std::string transport = args.get("--rtsp-transport", "tcp");
@@ -299,10 +286,8 @@ int cmd_watch(int argc, char** argv, int first) {
     if (!l.ok()) return report_error(l.status().message());
     dopts.labels = std::move(*l);
   }
-  SessionOptions session_options;
-  session_options.threads = static_cast<int>(*threads);
   const std::string model_path = args.get("--model");
-  auto detector_or = vision::Detector::load(model_path, dopts, session_options);
+  auto detector_or = vision::Detector::load(model_path, dopts, *session_options);
   if (!detector_or.ok()) return report_error(str_cat(model_path, ": ", detector_or.status().message()));
   std::unique_ptr<vision::Detector> detector = std::move(*detector_or);
   for (const std::string& note : detector->notes()) report_note(note);
