@@ -5,10 +5,8 @@
 // middle of a followed folder, a truncated video, and bad input (missing camera, bad rules, missing GPIO chip).
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -474,57 +472,6 @@ TEST(Watch, FolderWithCorruptImagesAndFailingWebhooks) {
 
 // ---- (c) SIGTERM in the middle of a run --------------------------------------------------------------------------
 
-struct Child {
-  pid_t pid = -1;
-  int out_fd = -1;
-  std::string err_path;
-};
-
-Child spawn_cli(const std::vector<std::string>& args) {
-  Child c;
-  char err_path[] = "/tmp/edgerun_watch_stderr_XXXXXX";
-  int err_fd = mkstemp(err_path);
-  c.err_path = err_path;
-  int pipefd[2];
-  if (err_fd < 0 || pipe(pipefd) != 0) return c;
-  std::vector<std::string> argv_s = {EDGERUN_CLI_PATH};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipefd[1], 1);
-    dup2(err_fd, 2);
-    close(pipefd[0]);
-    close(pipefd[1]);
-    std::vector<char*> argv;
-    for (std::string& s : argv_s) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(pipefd[1]);
-  close(err_fd);
-  c.pid = pid;
-  c.out_fd = pipefd[0];
-  return c;
-}
-
-// Reads from fd until `until` appears in `out` or EOF; false after `limit_s` (a safety net, not a timing check).
-bool read_until(int fd, std::string* out, const std::string& until, double limit_s) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit_s);
-  while (until.empty() || out->find(until) == std::string::npos) {
-    int left =
-        static_cast<int>(std::chrono::duration<double, std::milli>(end - std::chrono::steady_clock::now()).count());
-    if (left <= 0) return false;
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, left) <= 0) continue;
-    char buf[4096];
-    ssize_t n = read(fd, buf, sizeof(buf));
-    if (n <= 0) return until.empty();
-    out->append(buf, static_cast<size_t>(n));
-  }
-  return true;
-}
-
 TEST(Watch, SigtermMidRunPrintsTheSummaryAndExitsZero) {
   REQUIRE_MODEL();
   TempDir tmp("sigterm");
@@ -532,26 +479,19 @@ TEST(Watch, SigtermMidRunPrintsTheSummaryAndExitsZero) {
   fs::create_directories(dir);
   fs::copy_file(sample_images_dir() + "/person.jpg", dir + "/001.jpg");
   // A followed folder never ends by itself.
-  Child c = spawn_cli({"watch", dir, "--follow", "--poll", "0.05", "--model", yolo_model(), "--rule",
-                       "name=person;classes=person;conf=0.7", "--no-snapshots", "--stats-interval", "0"});
-  ASSERT_GT(c.pid, 0);
-  std::string out;
-  bool got_event = read_until(c.out_fd, &out, "\"rule\":\"person\"", 120);
-  kill(c.pid, got_event ? SIGTERM : SIGKILL);
-  ASSERT_TRUE(got_event) << "no event within the limit; stdout: " << out
-                         << "\nstderr: " << testing::read_all(c.err_path);
-  read_until(c.out_fd, &out, "", 60);
-  int status = 0;
-  waitpid(c.pid, &status, 0);
-  close(c.out_fd);
-  std::string err = testing::read_all(c.err_path);
-  unlink(c.err_path.c_str());
-  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0) << "\n" << err;
-  EXPECT_EQ(WEXITSTATUS(status), 0) << err;
-  EXPECT_NE(err.find("stopped by a signal"), std::string::npos) << err;
-  EXPECT_NE(err.find("watch summary"), std::string::npos) << err;
-  EXPECT_NE(err.find("alerts: person 1"), std::string::npos) << err;
-  EXPECT_EQ(lines_of(out).size(), 1u) << out;
+  testing::CliProcess c({"watch", dir, "--follow", "--poll", "0.05", "--model", yolo_model(), "--rule",
+                         "name=person;classes=person;conf=0.7", "--no-snapshots", "--stats-interval", "0"});
+  ASSERT_TRUE(c.started());
+  bool got_event = c.read_until("\"rule\":\"person\"", 120);
+  c.send_signal(got_event ? SIGTERM : SIGKILL);
+  CliResult r = c.wait(60);
+  ASSERT_TRUE(got_event) << "no event within the limit; " << describe(r);
+  ASSERT_EQ(r.signal, 0) << "killed by signal " << r.signal << "\n" << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("stopped by a signal"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("watch summary"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("alerts: person 1"), std::string::npos) << r.err;
+  EXPECT_EQ(lines_of(r.out).size(), 1u) << r.out;
 }
 
 // ---- (d) bad input -----------------------------------------------------------------------------------------------
