@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "core/cpu_features.h"
@@ -177,6 +178,42 @@ INSTANTIATE_TEST_SUITE_P(AllVariants, VmathTest, ::testing::Range<size_t>(0, vma
                              if (ch == '-') ch = '_';
                            return s;
                          });
+
+// -avx512 claims bit-identical results to -avx2 (same operations at 16 lanes): switching ISA must not change
+// a model's output.
+TEST(Vmath, Avx512IsBitIdenticalToAvx2) {
+  const VmathVariant* v512 = nullptr;
+  const VmathVariant* v256 = nullptr;
+  for (const VmathVariant& v : vmath_variants()) {
+    if (std::string(v.name) == "f32-vmath-avx512") v512 = &v;
+    if (std::string(v.name) == "f32-vmath-avx2") v256 = &v;
+  }
+  if (!v512 || !v512->supported()) GTEST_SKIP() << "f32-vmath-avx512 not built or not supported on this CPU";
+  ASSERT_NE(v256, nullptr);
+  const std::vector<float> xs = sweep_inputs();
+  const size_t n = xs.size();
+  auto same = [&](const std::vector<float>& a, const std::vector<float>& b, const char* what) {
+    for (size_t i = 0; i < n; ++i)
+      ASSERT_EQ(std::bit_cast<uint32_t>(a[i]), std::bit_cast<uint32_t>(b[i])) << what << " at x = " << xs[i];
+  };
+  const VmathUnaryFn fns512[] = {v512->exp, v512->sigmoid, v512->tanh, v512->erf};
+  const VmathUnaryFn fns256[] = {v256->exp, v256->sigmoid, v256->tanh, v256->erf};
+  const char* names[] = {"exp", "sigmoid", "tanh", "erf"};
+  for (int f = 0; f < 4; ++f) {
+    std::vector<float> a(n), b(n);
+    fns512[f](xs.data(), a.data(), static_cast<int64_t>(n));
+    fns256[f](xs.data(), b.data(), static_cast<int64_t>(n));
+    same(a, b, names[f]);
+  }
+  for (Act kind : {Act::kSigmoid, Act::kSiLU, Act::kGelu, Act::kTanh, Act::kHardSwish, Act::kHardSigmoid,
+                   Act::kLeakyRelu, Act::kClamp}) {
+    const Activation act{kind, kind == Act::kHardSigmoid ? 0.2f : 0.01f, kind == Act::kClamp ? 6.0f : 0.5f};
+    std::vector<float> a(n), b(n);
+    v512->activation(act, xs.data(), a.data(), static_cast<int64_t>(n));
+    v256->activation(act, xs.data(), b.data(), static_cast<int64_t>(n));
+    same(a, b, "activation");
+  }
+}
 
 TEST(Vmath, DispatchPicksSupportedVariant) {
   EXPECT_TRUE(vmath_selected().supported());

@@ -12,6 +12,9 @@ namespace {
 
 const auto kVariants = std::to_array<VmathVariant>({
 #if defined(__x86_64__)
+    // -avx512: bit-identical to -avx2 element by element; the sum keeps the AVX2 order (vmath-avx512.cpp).
+    {"f32-vmath-avx512", [] { return cpu_features().avx512f && cpu_features().avx2 && cpu_features().fma; },
+     exp_f32__avx512, sigmoid_f32__avx512, tanh_f32__avx512, erf_f32__avx512, activation_f32__avx512, sum_f32__avx2},
     {"f32-vmath-avx2", [] { return cpu_features().avx2 && cpu_features().fma; }, exp_f32__avx2, sigmoid_f32__avx2,
      tanh_f32__avx2, erf_f32__avx2, activation_f32__avx2, sum_f32__avx2},
 #endif

@@ -33,6 +33,11 @@ void erf_f32__scalar(const float* x, float* y, int64_t n);
 void activation_f32__scalar(const Activation& act, const float* x, float* y, int64_t n);
 float sum_f32__scalar(const float* x, int64_t n);
 #if defined(__x86_64__)
+void exp_f32__avx512(const float* x, float* y, int64_t n);
+void sigmoid_f32__avx512(const float* x, float* y, int64_t n);
+void tanh_f32__avx512(const float* x, float* y, int64_t n);
+void erf_f32__avx512(const float* x, float* y, int64_t n);
+void activation_f32__avx512(const Activation& act, const float* x, float* y, int64_t n);
 void exp_f32__avx2(const float* x, float* y, int64_t n);
 void sigmoid_f32__avx2(const float* x, float* y, int64_t n);
 void tanh_f32__avx2(const float* x, float* y, int64_t n);
