@@ -26,10 +26,16 @@ constexpr int64_t kMcTarget = 144;  // A block rows: mc x kc (144 KiB) stays in 
 constexpr int64_t kNcTarget = 512;  // B block columns: kc x nc (512 KiB)
 constexpr int64_t kSerialMacs = 32 * 1024;  // below this many multiply-adds one thread is faster
 
-// One side of the product: either fully pre-packed (panels of [k][r], panel stride k*r) or raw memory
-// packed block by block into per-thread scratch.
+// One side of the product: either fully pre-packed or raw memory packed block by block into per-thread
+// scratch. Pre-packed operands are K-block major: K block b (k0 = b * kKc, kcb = min(kKc, k - k0) rows)
+// starts at k0 * panels * r and holds `panels` panels of [kcb][r] one after the other. A K block of the
+// weights is thus one sequential stream (the GEMM walks every panel of a K block before the next block);
+// panel-major storage made each K block `panels` short runs a whole panel apart. Measured on resnet50's
+// 512 x 4608 stage-5 weights (9.4 MB, N = 49) with cold caches: 2.69 -> 1.88 ms per GEMM at one thread and
+// 3.04 -> 0.99 ms at two (the panel-major walk was slower with two threads than with one).
 struct Operand {
   const float* packed = nullptr;
+  int64_t panels = 0;  // pre-packed: panel count (ceil(rows / r))
   const float* raw = nullptr;
   int64_t ld = 0;
   bool trans = false;
@@ -133,8 +139,8 @@ void gemm_range(const GemmUkernel& uk, int64_t k, const Operand& a, const Operan
       const float* b_panels;  // ceil(nc/nr) panels of [kc][nr], stride b_stride
       int64_t b_stride;
       if (b.packed) {
-        b_panels = b.packed + (jc / nr) * k * nr + pc * nr;
-        b_stride = k * nr;
+        b_panels = b.packed + pc * b.panels * nr + (jc / nr) * kc * nr;
+        b_stride = kc * nr;
       } else {
         gemm_pack_b(b.raw, b.ld, b.trans, pc, kc, jc, nc, uk.nr, b_buf);
         b_panels = b_buf;
@@ -145,8 +151,8 @@ void gemm_range(const GemmUkernel& uk, int64_t k, const Operand& a, const Operan
         const float* a_panels;  // ceil(mc/mr) panels of [kc][mr], stride a_stride
         int64_t a_stride;
         if (a.packed) {
-          a_panels = a.packed + (ic / mr) * k * mr + pc * mr;
-          a_stride = k * mr;
+          a_panels = a.packed + pc * a.panels * mr + (ic / mr) * kc * mr;
+          a_stride = kc * mr;
         } else {
           gemm_pack_a(a.raw, a.ld, a.trans, ic, mc, pc, kc, uk.mr, a_buf);
           a_panels = a_buf;
@@ -200,9 +206,15 @@ void gemv_packed_lhs(const PackedLhs& a, const float* b, int64_t ldb, float* c, 
   std::vector<float> bx(static_cast<size_t>(k * mr));  // [k][mr]
   for (int64_t kk = 0; kk < k; ++kk) std::fill_n(bx.data() + kk * mr, mr, b[kk * ldb]);
   auto run = [&](int64_t pb, int64_t pe, int) {
-    float acc[kGemmMaxMr];  // [mr]
+    float acc[kGemmMaxMr], part[kGemmMaxMr];  // [mr]
     for (int64_t p = pb; p < pe; ++p) {
-      gv.lhs(k * mr, mr, a.data.data() + p * k * mr, bx.data(), acc);
+      for (int64_t k0 = 0; k0 < k; k0 += kKc) {  // K blocks in order (the packed layout), partial sums added
+        const int64_t kcb = std::min(kKc, k - k0);
+        gv.lhs(kcb * mr, mr, a.data.data() + k0 * panels * mr + p * kcb * mr, bx.data() + k0 * mr,
+               k0 == 0 ? acc : part);
+        if (k0 > 0)
+          for (int r = 0; r < mr; ++r) acc[r] += part[r];
+      }
       const int64_t rows = std::min<int64_t>(mr, a.m - p * mr);
       for (int64_t r = 0; r < rows; ++r) c[(p * mr + r) * ldc] = acc[r];
     }
@@ -221,9 +233,14 @@ void gemv_packed_rhs(const float* a, const PackedRhs& b, float* c, const Epilogu
   const int nr = b.uk->nr;
   const int64_t k = b.k, panels = (b.n + nr - 1) / nr;
   auto run = [&](int64_t pb, int64_t pe, int) {
-    float acc[kGemmMaxNr];  // [nr]
+    float acc[kGemmMaxNr], part[kGemmMaxNr];  // [nr]
     for (int64_t p = pb; p < pe; ++p) {
-      gv.rhs(k, nr, a, b.data.data() + p * k * nr, acc);
+      for (int64_t k0 = 0; k0 < k; k0 += kKc) {  // K blocks in order (the packed layout), partial sums added
+        const int64_t kcb = std::min(kKc, k - k0);
+        gv.rhs(kcb, nr, a + k0, b.data.data() + k0 * panels * nr + p * kcb * nr, k0 == 0 ? acc : part);
+        if (k0 > 0)
+          for (int j = 0; j < nr; ++j) acc[j] += part[j];
+      }
       std::copy_n(acc, std::min<int64_t>(nr, b.n - p * nr), c + p * nr);
     }
     const int64_t j0 = pb * nr, j1 = std::min(b.n, pe * nr);
@@ -246,7 +263,10 @@ PackedLhs pack_lhs(const float* a, int64_t m, int64_t k, int64_t lda, const Gemm
   p.k = k;
   p.gemv = default_gemv_ukernel();
   p.data.resize(static_cast<size_t>(round_up(m, p.uk->mr) * k));
-  if (m > 0 && k > 0) gemm_pack_a(a, lda, false, 0, m, 0, k, p.uk->mr, p.data.data());
+  const int64_t panels = (m + p.uk->mr - 1) / p.uk->mr;
+  if (m > 0)
+    for (int64_t k0 = 0; k0 < k; k0 += kKc)
+      gemm_pack_a(a, lda, false, 0, m, k0, std::min(kKc, k - k0), p.uk->mr, p.data.data() + k0 * panels * p.uk->mr);
   return p;
 }
 
@@ -257,7 +277,11 @@ PackedRhs pack_rhs(const float* b, int64_t k, int64_t n, int64_t ldb, bool trans
   p.n = n;
   p.gemv = default_gemv_ukernel();
   p.data.resize(static_cast<size_t>(round_up(n, p.uk->nr) * k));
-  if (n > 0 && k > 0) gemm_pack_b(b, ldb, transposed, 0, k, 0, n, p.uk->nr, p.data.data());
+  const int64_t panels = (n + p.uk->nr - 1) / p.uk->nr;
+  if (n > 0)
+    for (int64_t k0 = 0; k0 < k; k0 += kKc)
+      gemm_pack_b(b, ldb, transposed, k0, std::min(kKc, k - k0), 0, n, p.uk->nr,
+                  p.data.data() + k0 * panels * p.uk->nr);
   return p;
 }
 
@@ -269,6 +293,7 @@ void gemm_packed_lhs(const PackedLhs& a, const float* b, int64_t n, int64_t ldb,
   }
   Operand oa, ob;
   oa.packed = a.data.data();
+  oa.panels = (a.m + pick(a.uk).mr - 1) / pick(a.uk).mr;
   ob.raw = b;
   ob.ld = ldb;
   run_gemm(pick(a.uk), a.m, n, a.k, oa, ob, c, ldc, ep, pool);
@@ -284,6 +309,7 @@ void gemm_packed_rhs(const float* a, int64_t m, int64_t lda, const PackedRhs& b,
   oa.raw = a;
   oa.ld = lda;
   ob.packed = b.data.data();
+  ob.panels = (b.n + pick(b.uk).nr - 1) / pick(b.uk).nr;
   run_gemm(pick(b.uk), m, b.n, b.k, oa, ob, c, ldc, ep, pool);
 }
 
