@@ -119,7 +119,10 @@ def export_one(name, outdir):
 
 
 def main():
-    if len(sys.argv) < 2:
+    if len(sys.argv) >= 2 and sys.argv[1] in ("-h", "--help"):
+        print(__doc__.strip())
+        return 0
+    if len(sys.argv) < 2 or sys.argv[1].startswith("-"):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
     outdir = sys.argv[1]
