@@ -2,7 +2,8 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <sys/mman.h>
+
+#include "core/large_alloc.h"
 
 namespace edgerun {
 
@@ -72,9 +73,9 @@ Tensor Tensor::empty(DType dtype, Shape shape) {
   // memory freed while planning (initializers dropped after packing) goes back to the system at once instead of
   // staying in the allocator's heap.
   if (alloc >= kOwnMappingBytes) {
-    void* m = mmap(nullptr, alloc, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) return Tensor();
-    t.storage_ = std::shared_ptr<const void>(m, [alloc](const void* q) { munmap(const_cast<void*>(q), alloc); });
+    void* m = map_zeroed(alloc);  // huge pages from 2 MiB (core/large_alloc.h)
+    if (!m) return Tensor();
+    t.storage_ = std::shared_ptr<const void>(m, [alloc](const void* q) { unmap_zeroed(const_cast<void*>(q), alloc); });
     t.data_ = m;
     return t;
   }

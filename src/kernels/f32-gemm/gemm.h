@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/large_alloc.h"
 #include "core/thread_pool.h"
 #include "kernels/epilogue.h"
 
@@ -26,7 +27,7 @@ struct PackedLhs {
   const GemmUkernel* uk = nullptr;
   const GemvUkernel* gemv = nullptr;  // used when n == 1 (set by pack_lhs: the best the CPU supports)
   int64_t m = 0, k = 0;
-  std::vector<float> data;  // layout owned by the micro-kernel family
+  std::vector<float, LargeAllocator<float>> data;  // layout owned by the micro-kernel family (huge pages when large)
   size_t bytes() const { return data.size() * sizeof(float); }
 };
 
@@ -34,7 +35,7 @@ struct PackedRhs {
   const GemmUkernel* uk = nullptr;
   const GemvUkernel* gemv = nullptr;  // used when m == 1 (set by pack_rhs: the best the CPU supports)
   int64_t k = 0, n = 0;
-  std::vector<float> data;
+  std::vector<float, LargeAllocator<float>> data;
   size_t bytes() const { return data.size() * sizeof(float); }
 };
 
