@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <memory>
 #include <new>
+#include <type_traits>
+#include <utility>
 
 namespace edgerun {
 
@@ -20,7 +22,9 @@ void* map_zeroed(size_t bytes);
 // Releases a block from map_zeroed(bytes) (same size).
 void unmap_zeroed(void* p, size_t bytes);
 
-// std::allocator for vectors of packed weights: blocks of at least `kMinMappedBytes` come from map_zeroed.
+// Allocator for vectors of packed weights: blocks of at least `kMinMappedBytes` come from map_zeroed, smaller
+// ones from std::allocator. resize() default-initialises (no zero fill: packers write every element, padding
+// included, and fresh mappings are zero anyway), which saves a pass over every weight byte at load.
 template <class T>
 struct LargeAllocator {
   using value_type = T;
@@ -39,6 +43,14 @@ struct LargeAllocator {
     const size_t bytes = n * sizeof(T);
     if (bytes < kMinMappedBytes) return std::allocator<T>().deallocate(p, n);
     unmap_zeroed(p, bytes);
+  }
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
   }
   template <class U>
   bool operator==(const LargeAllocator<U>&) const noexcept { return true; }

@@ -20,10 +20,12 @@ bool always() { return true; }
 
 constexpr int kLanes = 8;
 
+using WeightBuffer = std::vector<float, LargeAllocator<float>>;  // every element written below: no zero fill
+
 template <class T>
-void transform_weights(const float* w, int64_t cout, int64_t cin, std::vector<float>* u) {
+void transform_weights(const float* w, int64_t cout, int64_t cin, WeightBuffer* u) {
   constexpr int A = T::kAlpha;
-  u->assign(static_cast<size_t>(A * A * cout * cin), 0.0f);  // [pos][Cout][Cin]
+  u->resize(static_cast<size_t>(A * A * cout * cin));  // [pos][Cout][Cin]
   for (int64_t o = 0; o < cout; ++o)
     for (int64_t c = 0; c < cin; ++c) {
       const float* g = w + (o * cin + c) * 9;  // [3][3]
@@ -138,7 +140,7 @@ WinogradConv winograd_prepare(const WinogradUkernel* uk, const float* w, int64_t
   wc.out_w = out_w;
   wc.pad_top = pad_top;
   wc.pad_left = pad_left;
-  std::vector<float> u;  // [alpha^2][Cout][Cin]
+  WeightBuffer u;  // [alpha^2][Cout][Cin]
   if (uk->m == 6)
     transform_weights<winograd::F6>(w, out_channels, in_channels, &u);
   else
