@@ -1,6 +1,7 @@
 // f32-dwconv: the generic scalar variant vs a naive double-precision convolution, then every table
 // variant vs the generic one on awkward sizes (H/W 1..112, pads 0..2, 1..37 channels), every epilogue,
-// and bit-identical results for 1, 2 and 3 threads. Also prints the speed on MobileNet shapes.
+// and bit-identical results for 1, 2 and 3 threads; the row tails of the vector variants (out_w 1..33,
+// odd out_h, asymmetric pads). Also prints the speed on MobileNet shapes.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -132,6 +133,42 @@ TEST(DwConv, EveryVariantMatchesGeneric) {
           ++cases;
         }
     EXPECT_GT(cases, 10) << k.name;
+    std::printf("%s: %d shapes match the generic variant\n", k.name, cases);
+  }
+}
+
+// Row tails of the 8- and 16-lane variants: out_w around multiples of 8/16 (and 1), for every pad the
+// variant accepts (every other case with a different top pad) and both input-width parities at
+// stride 2; out_h 1..3 covers odd row counts of kernels that step 2 output rows at a time.
+TEST(DwConv, EveryVariantRowTails) {
+  for (const DwConvKernel& k : dwconv_variants()) {
+    if (!k.supported() || k.kernel == 0) continue;
+    const int64_t ks = k.kernel, st = k.stride;
+    int cases = 0;
+    for (int64_t ow : {1, 7, 8, 9, 15, 16, 17, 31, 32, 33})
+      for (int64_t oh : {1, 2, 3})
+        for (int64_t pad = 0; pad < ks; ++pad)
+          for (int64_t extra = 0; extra < st; ++extra) {
+            const int64_t w = (ow - 1) * st + ks - 2 * pad + extra, h = (oh - 1) * st + ks - 2 * pad + extra;
+            if (w < 1 || h < 1) continue;
+            DwConvParams p = make_params(1 + cases % 3, h, w, ks, st, pad);
+            ASSERT_EQ(p.out_w, ow);
+            ASSERT_EQ(p.out_h, oh);
+            if (cases % 2 == 1) p.pad_top = ks - 1 - pad;  // asymmetric: top != left, bottom implied
+            ASSERT_TRUE(dwconv_matches(k, p)) << k.name;
+            const Data d(p);
+            const Act acts[] = {Act::kNone, Act::kClamp, Act::kHardSwish, Act::kSiLU};
+            const Epilogue ep = d.epilogue(p, acts[cases % 4], cases % 3 != 0);
+            const std::vector<float> want = run(generic(), p, d, ep, nullptr);
+            const std::vector<float> got = run(&k, p, d, ep, nullptr);
+            for (size_t i = 0; i < want.size(); ++i)
+              ASSERT_NEAR(got[i], want[i], 2e-5f * (1.0f + std::fabs(want[i])))
+                  << k.name << " out " << oh << "x" << ow << " pad " << p.pad_top << "," << pad << " in " << h << "x"
+                  << w << " at " << i;
+            ++cases;
+          }
+    std::printf("%s: %d row-tail shapes match the generic variant\n", k.name, cases);
+    EXPECT_GT(cases, 50) << k.name;
   }
 }
 

@@ -13,6 +13,7 @@ namespace {
 
 #if defined(__x86_64__)
 bool has_avx2() { return cpu_features().avx2 && cpu_features().fma; }
+bool has_avx512() { return cpu_features().avx512f && has_avx2(); }
 #endif
 #if defined(__aarch64__)
 bool has_neon() { return cpu_features().neon; }
@@ -20,6 +21,10 @@ bool has_neon() { return cpu_features().neon; }
 
 const auto kVariants = std::to_array<DwConvKernel>({
 #if defined(__x86_64__)
+    {"f32-dwconv-3x3s1-avx512", has_avx512, 3, 1, dwconv_f32_3x3s1__avx512},
+    {"f32-dwconv-3x3s2-avx512", has_avx512, 3, 2, dwconv_f32_3x3s2__avx512},
+    {"f32-dwconv-5x5s1-avx512", has_avx512, 5, 1, dwconv_f32_5x5s1__avx512},
+    {"f32-dwconv-5x5s2-avx512", has_avx512, 5, 2, dwconv_f32_5x5s2__avx512},
     {"f32-dwconv-3x3s1-avx2", has_avx2, 3, 1, dwconv_f32_3x3s1__avx2},
     {"f32-dwconv-3x3s2-avx2", has_avx2, 3, 2, dwconv_f32_3x3s2__avx2},
     {"f32-dwconv-5x5s1-avx2", has_avx2, 5, 1, dwconv_f32_5x5s1__avx2},

@@ -31,6 +31,14 @@ void dwconv_epilogue_row(const Epilogue& ep, int64_t c, int64_t pix0, float* y, 
 void dwconv_f32__scalar(const DwConvParams& p, const float* in, const float* weights, float* out,
                         const Epilogue& ep, int64_t c0, int64_t c1);
 #if defined(__x86_64__)
+void dwconv_f32_3x3s1__avx512(const DwConvParams& p, const float* in, const float* weights, float* out,
+                              const Epilogue& ep, int64_t c0, int64_t c1);
+void dwconv_f32_3x3s2__avx512(const DwConvParams& p, const float* in, const float* weights, float* out,
+                              const Epilogue& ep, int64_t c0, int64_t c1);
+void dwconv_f32_5x5s1__avx512(const DwConvParams& p, const float* in, const float* weights, float* out,
+                              const Epilogue& ep, int64_t c0, int64_t c1);
+void dwconv_f32_5x5s2__avx512(const DwConvParams& p, const float* in, const float* weights, float* out,
+                              const Epilogue& ep, int64_t c0, int64_t c1);
 void dwconv_f32_3x3s1__avx2(const DwConvParams& p, const float* in, const float* weights, float* out,
                             const Epilogue& ep, int64_t c0, int64_t c1);
 void dwconv_f32_3x3s2__avx2(const DwConvParams& p, const float* in, const float* weights, float* out,
