@@ -22,13 +22,25 @@ enum class SourceKind {
   kVideo,   // a file FFmpeg can read
   kFolder,  // a directory of JPEG/PNG/BMP images
 };
-const char* source_kind_name(SourceKind kind);  // "camera", "stream", "stdin", "video", "folder"
+// "camera", "stream", "stdin", "video", "folder" (inline: the FFmpeg module uses it too).
+inline const char* source_kind_name(SourceKind kind) {
+  switch (kind) {
+    case SourceKind::kCamera: return "camera";
+    case SourceKind::kStream: return "stream";
+    case SourceKind::kPipe: return "stdin";
+    case SourceKind::kVideo: return "video";
+    case SourceKind::kFolder: return "folder";
+  }
+  return "source";
+}
 
 // From the text alone, except a directory (checked on disk).
 SourceKind classify_source(const std::string& source);
 // Cameras, streams and stdin deliver frames at their own pace whether or not they are read: they are read on a
 // grabber thread that keeps only the newest frame. Files and folders are read on demand and lose no frame.
-bool source_is_live(SourceKind kind);
+inline bool source_is_live(SourceKind kind) {
+  return kind == SourceKind::kCamera || kind == SourceKind::kStream || kind == SourceKind::kPipe;
+}
 
 struct SourceOptions {
   double io_timeout_s = 5;                  // no data for this long = the stream is dead (open and read)
@@ -79,10 +91,17 @@ class FrameSource {
 Expected<std::unique_ptr<FrameSource>> open_source(const std::string& source, const SourceOptions& options);
 
 Expected<std::unique_ptr<FrameSource>> open_folder_source(const std::string& dir, const SourceOptions& options);
-// Cameras, streams, stdin and video files. Without FFmpeg at build time: an error saying so.
+// Cameras, streams, stdin and video files, through the FFmpeg module libedgerun_ffmpeg.so
+// (src/watch/ffmpeg_module/), loaded on first use from $EDGERUN_MODULE_DIR, the executable's directory,
+// <exe>/../lib/edgerun or the build directory. Without FFmpeg at build time, or when the module cannot be loaded: an
+// error saying so.
 Expected<std::unique_ptr<FrameSource>> open_ffmpeg_source(const std::string& source, SourceKind kind,
                                                           const SourceOptions& options);
+// Whether edgerun was built with FFmpeg (the module may still fail to load; open_ffmpeg_source then says why).
 bool ffmpeg_available();
+// The module's entry point: it returns its open function when the shared structs have the sizes the caller expects.
+using FfmpegOpenFn = Expected<std::unique_ptr<FrameSource>> (*)(const std::string& source, SourceKind kind,
+                                                                const SourceOptions& options);
 
 // True for .jpg/.jpeg/.png/.bmp (case-insensitive).
 bool is_image_file_name(const std::string& name);

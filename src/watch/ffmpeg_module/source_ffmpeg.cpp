@@ -1,6 +1,12 @@
-// Cameras (V4L2), streams, stdin and video files through FFmpeg: demux (libavformat), decode (libavcodec), convert
-// to RGB24 (libswscale). Every blocking FFmpeg call of a live source runs under a deadline checked by FFmpeg's
-// interrupt callback, so a dead camera or stream ends as an error instead of a hang.
+// The FFmpeg module of `edgerun watch` (libedgerun_ffmpeg.so, loaded with dlopen by src/watch/frame_source.cpp the
+// first time a camera, stream, stdin or video file is opened). Cameras (V4L2), streams, stdin and video files through
+// FFmpeg: demux (libavformat), decode (libavcodec), convert to RGB24 (libswscale). Every blocking FFmpeg call of a
+// live source runs under a deadline checked by FFmpeg's interrupt callback, so a dead camera or stream ends as an error
+// instead of a hang.
+//
+// Why a module: libavdevice and libavformat pull in ~210 shared libraries (codecs, X11, SDL, PulseAudio, ...). Linked
+// into the CLI they were loaded and relocated by every `edgerun` command, costing ~0.1 s and ~40 MB of RSS before
+// any model was read. Only this file calls FFmpeg; it uses nothing from the edgerun library but inline header code.
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -12,9 +18,7 @@
 #include <vector>
 
 #include "watch/frame_source.h"
-#include "watch/report.h"
 
-#ifdef EDGERUN_HAVE_FFMPEG
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavdevice/avdevice.h>
@@ -23,51 +27,10 @@ extern "C" {
 #include <libavutil/time.h>
 #include <libswscale/swscale.h>
 }
-#endif
 
 namespace edgerun::watch {
 
 namespace fs = std::filesystem;
-
-const char* source_kind_name(SourceKind kind) {
-  switch (kind) {
-    case SourceKind::kCamera:
-      return "camera";
-    case SourceKind::kStream:
-      return "stream";
-    case SourceKind::kPipe:
-      return "stdin";
-    case SourceKind::kVideo:
-      return "video";
-    case SourceKind::kFolder:
-      return "folder";
-  }
-  return "source";
-}
-
-SourceKind classify_source(const std::string& source) {
-  if (source == "-") return SourceKind::kPipe;
-  if (source.rfind("/dev/video", 0) == 0 || source.rfind("/dev/v4l/", 0) == 0) return SourceKind::kCamera;
-  size_t scheme = source.find("://");
-  if (scheme != std::string::npos && scheme > 0 && source.rfind("file://", 0) != 0) return SourceKind::kStream;
-  std::error_code ec;
-  if (fs::is_directory(source, ec)) return SourceKind::kFolder;
-  return SourceKind::kVideo;
-}
-
-bool source_is_live(SourceKind kind) {
-  return kind == SourceKind::kCamera || kind == SourceKind::kStream || kind == SourceKind::kPipe;
-}
-
-Expected<std::unique_ptr<FrameSource>> open_source(const std::string& source, const SourceOptions& options) {
-  SourceKind kind = classify_source(source);
-  if (kind == SourceKind::kFolder) return open_folder_source(source, options);
-  return open_ffmpeg_source(source, kind, options);
-}
-
-#ifdef EDGERUN_HAVE_FFMPEG
-
-bool ffmpeg_available() { return true; }
 
 namespace {
 
@@ -400,8 +363,8 @@ class FfmpegSource : public FrameSource {
 
 }  // namespace
 
-Expected<std::unique_ptr<FrameSource>> open_ffmpeg_source(const std::string& source, SourceKind kind,
-                                                          const SourceOptions& options) {
+Expected<std::unique_ptr<FrameSource>> open_source_impl(const std::string& source, SourceKind kind,
+                                                        const SourceOptions& options) {
   static std::once_flag once;
   std::call_once(once, [&] { av_log_set_level(options.ffmpeg_log ? AV_LOG_WARNING : AV_LOG_QUIET); });
   auto src = std::make_unique<FfmpegSource>(source, kind, options);
@@ -409,17 +372,13 @@ Expected<std::unique_ptr<FrameSource>> open_ffmpeg_source(const std::string& sou
   return std::unique_ptr<FrameSource>(std::move(src));
 }
 
-#else  // !EDGERUN_HAVE_FFMPEG
-
-bool ffmpeg_available() { return false; }
-
-Expected<std::unique_ptr<FrameSource>> open_ffmpeg_source(const std::string& source, SourceKind kind,
-                                                          const SourceOptions&) {
-  return unsupported("cannot open ", source_kind_name(kind), " '", source,
-                     "': edgerun was built without FFmpeg (libavformat): video files, cameras and streams are "
-                     "unavailable (folders of images still work)");
-}
-
-#endif
-
 }  // namespace edgerun::watch
+
+// The module's one entry point; the loader checks the layout of the structs both sides share.
+extern "C" __attribute__((visibility("default"))) edgerun::watch::FfmpegOpenFn edgerun_ffmpeg_module_v1(
+    size_t options_size, size_t frame_size, size_t result_size) {
+  using namespace edgerun::watch;
+  if (options_size != sizeof(SourceOptions) || frame_size != sizeof(Frame) || result_size != sizeof(ReadResult))
+    return nullptr;
+  return &open_source_impl;
+}
