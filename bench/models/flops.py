@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Counts the multiply-accumulates of an ONNX model for one input shape; optionally writes seeded random inputs.
 
-Usage: /usr/bin/python3 bench/models/flops.py MODEL [--input [NAME=]FILE.pb]... [--shape NAME=DIMS]...
+Usage: /usr/bin/python3 bench/models/flops.py MODEL [--input [NAME=]FILE.pb]... [--shape [NAME=]DIMS]...
                                                [--write-inputs DIR [--seed N]]
 
 Prints one JSON object: {"model", "gflops", "macs", "by_op": {op: macs}, "inputs": [{"name", "dtype", "dims"}],
@@ -42,7 +42,9 @@ def parse_args(argv):
             if a == "--input":
                 opts["inputs"].append(v)
             elif a == "--shape":
-                name, _, dims = v.partition("=")
+                name, eq, dims = v.partition("=")
+                if not eq:  # a bare DIMS: the first graph input
+                    name, dims = "", v
                 opts["shapes"][name] = [int(d) for d in dims.replace(",", "x").split("x")]
             elif a == "--write-inputs":
                 opts["write"] = v
@@ -180,6 +182,8 @@ def main():
             dims = list(given[inp.name].shape)
         elif inp.name in opts["shapes"]:
             dims = opts["shapes"][inp.name]
+        elif idx == 0 and "" in opts["shapes"]:
+            dims = opts["shapes"][""]
         else:
             dims = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else 1 for d in tt.shape.dim]
         # Pin the input shape so that inference propagates concrete dims.
