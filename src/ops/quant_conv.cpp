@@ -157,8 +157,9 @@ class QConvKernel : public OpKernel {
       // A patch tile of ~128 KiB stays in L2 while every output channel of the group passes over it.
       tile_ = std::clamp<int64_t>(65536 / g_.k_pad, 16, 1024);
       tile_ = std::min(tile_, g_.out_size);
-      patches_.assign(static_cast<size_t>(tile_ * g_.k_pad), 0);
-      if (qlinear_) acc_.assign(static_cast<size_t>(g_.m_g * tile_), 0);
+      scratch_.resize(1);
+      scratch_[0].patches.assign(static_cast<size_t>(tile_ * g_.k_pad), 0);
+      if (qlinear_) scratch_[0].acc.assign(static_cast<size_t>(g_.m_g * tile_), 0);
     }
   }
 
@@ -207,13 +208,11 @@ class QConvKernel : public OpKernel {
     y_zp_ = yz ? load_quant(*yz, 0) : 0;
   }
 
-  // Per-thread tile buffers: thread 0 uses the members sized at prepare, the others get their own on first use.
+  // Tile buffers per pool chunk t: scratch_[0] is sized at prepare, the others copy its sizes on first use.
   struct TileScratch {
-    std::vector<int16_t> patches;
-    std::vector<int32_t> acc;
+    std::vector<int16_t> patches;  // [tile, K_pad]
+    std::vector<int32_t> acc;      // [M/group, tile] (QLinearConv)
   };
-  int16_t* patches_of(int t) { return t == 0 ? patches_.data() : extra_[static_cast<size_t>(t - 1)].patches.data(); }
-  int32_t* acc_of(int t) { return t == 0 ? acc_.data() : extra_[static_cast<size_t>(t - 1)].acc.data(); }
 
   // One patch tile of one group: unfold, integer GEMM over the group's output channels, requantize (QLinearConv).
   template <class T>
@@ -222,14 +221,14 @@ class QConvKernel : public OpKernel {
     const int64_t m0 = grp * g_.m_g;
     const int64_t y_off = (n * g_.m + m0) * g_.out_size;  // first output element of this group
     const int64_t pt = std::min(tile_, g_.out_size - p0);
-    int16_t* patches = patches_of(t);
+    int16_t* patches = scratch_[static_cast<size_t>(t)].patches.data();
     unfold(xg, zx, p0, pt, patches);
     const int16_t* wg = w16_.data() + m0 * g_.k_pad;
     if (!qlinear_) {
       qgemm_s16_dot(g_.m_g, pt, g_.k_pad, wg, patches, y.data<int32_t>() + y_off + p0, g_.out_size);
       return;
     }
-    int32_t* acc = acc_of(t);
+    int32_t* acc = scratch_[static_cast<size_t>(t)].acc.data();
     qgemm_s16_dot(g_.m_g, pt, g_.k_pad, wg, patches, acc, pt);
     for (int64_t mi = 0; mi < g_.m_g; ++mi) requantize(acc + mi * pt, pt, m0 + mi, bias, y, y_off + mi * g_.out_size + p0);
   }
@@ -257,13 +256,8 @@ class QConvKernel : public OpKernel {
       run_tile(x, zx, bias, y, n, grp, tile * tile_, t);
     };
     if (pool && pool->size() > 1 && units >= 2 * static_cast<int64_t>(pool->size())) {
-      if (extra_.size() + 1 < static_cast<size_t>(pool->size())) {
-        extra_.resize(static_cast<size_t>(pool->size() - 1));
-        for (TileScratch& e : extra_) {
-          e.patches.assign(patches_.size(), 0);
-          e.acc.assign(acc_.size(), 0);
-        }
-      }
+      if (scratch_.size() < static_cast<size_t>(pool->size()))
+        scratch_.resize(static_cast<size_t>(pool->size()), scratch_[0]);
       pool->parallel_for(units, [&](int64_t b, int64_t e, int t) {
         for (int64_t u = b; u < e; ++u) unit(u, t);
       });
@@ -398,9 +392,7 @@ class QConvKernel : public OpKernel {
   std::vector<float> mult_;   // [M] requantization multipliers
   int32_t y_zp_ = 0;
   int64_t tile_ = 1;
-  std::vector<int16_t> patches_;  // [tile, K_pad]
-  std::vector<int32_t> acc_;      // [M/group, tile]
-  std::vector<TileScratch> extra_;  // tile buffers of pool threads 1..n-1
+  std::vector<TileScratch> scratch_;  // per pool chunk
   int64_t plane_h_ = 0, plane_w_ = 0;
   std::vector<int16_t> plane_;    // [plane_h, plane_w] depthwise padded input channel
   std::vector<int32_t> row_acc_;  // [OW]
