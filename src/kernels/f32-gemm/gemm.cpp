@@ -41,6 +41,12 @@ struct Operand {
   bool trans = false;
 };
 
+// Offset of panel p of the K block that starts at row k0 and has kcb rows, in a pre-packed operand of `panels`
+// panels of width r (the K-block-major layout above; the packers, the GEMM and the GEMVs all address it here).
+int64_t packed_offset(int64_t panels, int r, int64_t k0, int64_t kcb, int64_t p) {
+  return k0 * panels * r + p * kcb * r;
+}
+
 // What the micro-kernel does in registers and what needs a pass over the finished block.
 struct TileAct {
   float min = -__builtin_inff(), max = __builtin_inff();
@@ -139,7 +145,7 @@ void gemm_range(const GemmUkernel& uk, int64_t k, const Operand& a, const Operan
       const float* b_panels;  // ceil(nc/nr) panels of [kc][nr], stride b_stride
       int64_t b_stride;
       if (b.packed) {
-        b_panels = b.packed + pc * b.panels * nr + (jc / nr) * kc * nr;
+        b_panels = b.packed + packed_offset(b.panels, uk.nr, pc, kc, jc / nr);
         b_stride = kc * nr;
       } else {
         gemm_pack_b(b.raw, b.ld, b.trans, pc, kc, jc, nc, uk.nr, b_buf);
@@ -151,7 +157,7 @@ void gemm_range(const GemmUkernel& uk, int64_t k, const Operand& a, const Operan
         const float* a_panels;  // ceil(mc/mr) panels of [kc][mr], stride a_stride
         int64_t a_stride;
         if (a.packed) {
-          a_panels = a.packed + pc * a.panels * mr + (ic / mr) * kc * mr;
+          a_panels = a.packed + packed_offset(a.panels, uk.mr, pc, kc, ic / mr);
           a_stride = kc * mr;
         } else {
           gemm_pack_a(a.raw, a.ld, a.trans, ic, mc, pc, kc, uk.mr, a_buf);
@@ -210,7 +216,7 @@ void gemv_packed_lhs(const PackedLhs& a, const float* b, int64_t ldb, float* c, 
     for (int64_t p = pb; p < pe; ++p) {
       for (int64_t k0 = 0; k0 < k; k0 += kKc) {  // K blocks in order (the packed layout), partial sums added
         const int64_t kcb = std::min(kKc, k - k0);
-        gv.lhs(kcb * mr, mr, a.data.data() + k0 * panels * mr + p * kcb * mr, bx.data() + k0 * mr,
+        gv.lhs(kcb * mr, mr, a.data.data() + packed_offset(panels, mr, k0, kcb, p), bx.data() + k0 * mr,
                k0 == 0 ? acc : part);
         if (k0 > 0)
           for (int r = 0; r < mr; ++r) acc[r] += part[r];
@@ -237,7 +243,7 @@ void gemv_packed_rhs(const float* a, const PackedRhs& b, float* c, const Epilogu
     for (int64_t p = pb; p < pe; ++p) {
       for (int64_t k0 = 0; k0 < k; k0 += kKc) {  // K blocks in order (the packed layout), partial sums added
         const int64_t kcb = std::min(kKc, k - k0);
-        gv.rhs(kcb, nr, a + k0, b.data.data() + k0 * panels * nr + p * kcb * nr, k0 == 0 ? acc : part);
+        gv.rhs(kcb, nr, a + k0, b.data.data() + packed_offset(panels, nr, k0, kcb, p), k0 == 0 ? acc : part);
         if (k0 > 0)
           for (int j = 0; j < nr; ++j) acc[j] += part[j];
       }
@@ -266,7 +272,8 @@ PackedLhs pack_lhs(const float* a, int64_t m, int64_t k, int64_t lda, const Gemm
   const int64_t panels = (m + p.uk->mr - 1) / p.uk->mr;
   if (m > 0)
     for (int64_t k0 = 0; k0 < k; k0 += kKc)
-      gemm_pack_a(a, lda, false, 0, m, k0, std::min(kKc, k - k0), p.uk->mr, p.data.data() + k0 * panels * p.uk->mr);
+      gemm_pack_a(a, lda, false, 0, m, k0, std::min(kKc, k - k0), p.uk->mr,
+                  p.data.data() + packed_offset(panels, p.uk->mr, k0, 0, 0));
   return p;
 }
 
@@ -281,7 +288,7 @@ PackedRhs pack_rhs(const float* b, int64_t k, int64_t n, int64_t ldb, bool trans
   if (n > 0)
     for (int64_t k0 = 0; k0 < k; k0 += kKc)
       gemm_pack_b(b, ldb, transposed, k0, std::min(kKc, k - k0), 0, n, p.uk->nr,
-                  p.data.data() + k0 * panels * p.uk->nr);
+                  p.data.data() + packed_offset(panels, p.uk->nr, k0, 0, 0));
   return p;
 }
 
