@@ -106,7 +106,7 @@ ThreadPool::ThreadPool(int threads, bool pin_threads) {
   for (int i = 1; i < size_; ++i)
     workers_.emplace_back([this, i, pin_threads] {
       if (pin_threads) pin_to_cpu(i);
-      worker_loop(i);
+      worker_loop();
     });
 }
 
@@ -120,7 +120,7 @@ ThreadPool::~ThreadPool() {
   for (std::thread& w : workers_) w.join();
 }
 
-void ThreadPool::worker_loop(int /*index*/) {
+void ThreadPool::worker_loop() {
   t_inside_pool = true;
   uint64_t seen = 0;
   for (;;) {

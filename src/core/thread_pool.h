@@ -42,7 +42,7 @@ class ThreadPool {
  private:
   using TaskFn = void (*)(void* ctx, int64_t begin, int64_t end, int thread);
   void run(int64_t n, TaskFn fn, void* ctx);
-  void worker_loop(int index);
+  void worker_loop();
   void run_chunks();  // claims and runs chunks of the current task until none are left
 
   int size_ = 1;

@@ -215,16 +215,17 @@ class ConvIm2colKernel : public FastConvKernel {
 
  private:
   void run_image(const float* x, float* y, const Epilogue& ep, ThreadPool* pool) override {
-    // With threads, the column tiles are shrunk (never grown) so that their count is a multiple of the thread
-    // count: every thread does its own im2col and no thread gets a tile more than another. GEMM columns are
-    // independent, so results do not depend on the tiling.
+    // With threads, a one-group conv's column tiles are shrunk (never grown) so that their count is a multiple of
+    // the thread count: every thread does its own im2col and no thread gets a tile more than another. Tiles stay
+    // multiples of 32 columns (the widest micro-kernel's nr). GEMM columns are independent, so results do not
+    // depend on the tiling.
     int64_t tile = tile_, tiles = tiles_;
     const int threads = pool ? pool->size() : 1;
-    if (threads > 1 && (p_.group * tiles) % threads != 0) {
+    if (threads > 1 && p_.group == 1 && tiles % threads != 0) {
       constexpr int64_t kMinTile = 32;
-      const int64_t want = (tiles * p_.group + threads - 1) / threads * threads / p_.group;
+      const int64_t want = (tiles + threads - 1) / threads * threads;
       const int64_t t2 = ((out_plane_ + want - 1) / want + 31) / 32 * 32;
-      if (want > 0 && t2 >= kMinTile && t2 <= tile_) {
+      if (t2 >= kMinTile && t2 <= tile_) {
         tile = t2;
         tiles = (out_plane_ + tile - 1) / tile;
       }

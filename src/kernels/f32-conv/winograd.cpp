@@ -55,7 +55,8 @@ int64_t block_tiles(const WinogradConv& wc) {
 // Results do not depend on the choice: every tile is transformed alone and every GEMM column is computed by
 // the same sequence of operations. The choice minimises the busiest thread's GEMM columns (each block's tile
 // count rounded up to the micro-kernel's nr, the padding the GEMM really computes) plus a per-block overhead,
-// over block sizes that are multiples of 8 up to the cache-sized target (plus a little).
+// over block sizes that are multiples of 8 up to the limit below. A few hundred integer operations per run: cheaper
+// than caching a plan per thread count.
 struct BlockPlan {
   int64_t tiles = 0;  // tiles per block
   bool block_parallel = false;
