@@ -1,5 +1,10 @@
 // f32-gemm-12x32-avx512: 12 rows x 32 columns in 24 zmm accumulators; per k step two loads of B and
 // twelve broadcast FMAs pairs (27 of the 32 zmm registers live, no spills).
+//
+// One template serves every tile shape: MR (1..12) rows are computed (a partial row panel costs MR/12 of a
+// full one instead of a full tile on padded copies), and columns past n_eff are masked on every load and
+// store, so edge tiles are written straight into C and B may be read in place with any row stride ldb
+// (masked-off lanes never fault). Each element sees the same operations as in a full tile.
 // GCC 12 warns inside its own avx512fintrin.h (_mm512_undefined_ps as the pass-through of max/min).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -9,12 +14,12 @@
 namespace edgerun::kernels {
 namespace {
 
-inline __m512 finish(__m512 v, const float* c_old, const float* bias_col, __m512 bias_row, const float* res,
-                     const GemmTileParams& p, __m512 vmin, __m512 vmax) {
-  if (p.accumulate) v = _mm512_add_ps(v, _mm512_loadu_ps(c_old));
+inline __m512 finish(__m512 v, __mmask16 m, const float* c_old, const float* bias_col, __m512 bias_row,
+                     const float* res, const GemmTileParams& p, __m512 vmin, __m512 vmax) {
+  if (p.accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, c_old));
   if (p.epilogue) {
-    if (p.bias) v = _mm512_add_ps(v, p.bias_per_column ? _mm512_loadu_ps(bias_col) : bias_row);
-    if (res) v = _mm512_add_ps(v, _mm512_loadu_ps(res));
+    if (p.bias) v = _mm512_add_ps(v, p.bias_per_column ? _mm512_maskz_loadu_ps(m, bias_col) : bias_row);
+    if (res) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, res));
     v = _mm512_min_ps(vmax, _mm512_max_ps(vmin, v));  // NaN propagates like std::min/max
     if (p.hardswish) {
       __m512 g = _mm512_fmadd_ps(v, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
@@ -25,28 +30,31 @@ inline __m512 finish(__m512 v, const float* c_old, const float* bias_col, __m512
   return v;
 }
 
-inline void store_row(float* c, int r, int64_t ldc, __m512 lo, __m512 hi, const GemmTileParams& p, __m512 vmin,
-                      __m512 vmax) {
+inline void store_row(float* c, int r, int64_t ldc, __m512 lo, __m512 hi, __mmask16 m0, __mmask16 m1,
+                      const GemmTileParams& p, __m512 vmin, __m512 vmax) {
   float* cr = c + r * ldc;
   const __m512 brow = p.bias && !p.bias_per_column ? _mm512_set1_ps(p.bias[r]) : _mm512_setzero_ps();
   const float* res = p.residual ? p.residual + r * p.ld_residual : nullptr;
-  lo = finish(lo, cr, p.bias, brow, res, p, vmin, vmax);
-  hi = finish(hi, cr + 16, p.bias ? p.bias + 16 : nullptr, brow, res ? res + 16 : nullptr, p, vmin, vmax);
-  _mm512_storeu_ps(cr, lo);
-  _mm512_storeu_ps(cr + 16, hi);
+  lo = finish(lo, m0, cr, p.bias, brow, res, p, vmin, vmax);
+  hi = finish(hi, m1, cr + 16, p.bias ? p.bias + 16 : nullptr, brow, res ? res + 16 : nullptr, p, vmin, vmax);
+  _mm512_mask_storeu_ps(cr, m0, lo);
+  _mm512_mask_storeu_ps(cr + 16, m1, hi);
 }
 
-}  // namespace
-
-#define ER_ROW(r)                                  \
-  {                                                \
-    const __m512 av = _mm512_set1_ps(a[r]);        \
-    c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0);    \
-    c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1);    \
+#define ER_ROW(r)                                 \
+  if constexpr (MR > r) {                         \
+    const __m512 av = _mm512_set1_ps(a[r]);       \
+    c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0);   \
+    c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1);   \
   }
 
-void f32_gemm_ukernel_12x32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                                    const GemmTileParams& p) {
+#define ER_STORE(r) \
+  if constexpr (MR > r) store_row(c, r, ldc, c##r##0, c##r##1, m0, m1, p, vmin, vmax);
+
+// Rows 0..MR-1 of the tile; b: row k at b + k * ldb; a: packed [kc][12].
+template <int MR>
+void tile(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, __mmask16 m0,
+          __mmask16 m1, const GemmTileParams& p) {
   __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
   __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
   __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
@@ -55,27 +63,38 @@ void f32_gemm_ukernel_12x32__avx512(int64_t kc, const float* a, const float* b, 
   __m512 c100 = _mm512_setzero_ps(), c101 = _mm512_setzero_ps(), c110 = _mm512_setzero_ps(),
          c111 = _mm512_setzero_ps();
   for (int64_t k = 0; k < kc; ++k) {
-    const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+    const __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
     ER_ROW(0) ER_ROW(1) ER_ROW(2) ER_ROW(3) ER_ROW(4) ER_ROW(5)
     ER_ROW(6) ER_ROW(7) ER_ROW(8) ER_ROW(9) ER_ROW(10) ER_ROW(11)
     a += 12;
-    b += 32;
+    b += ldb;
   }
   const __m512 vmin = _mm512_set1_ps(p.min), vmax = _mm512_set1_ps(p.max);
-  store_row(c, 0, ldc, c00, c01, p, vmin, vmax);
-  store_row(c, 1, ldc, c10, c11, p, vmin, vmax);
-  store_row(c, 2, ldc, c20, c21, p, vmin, vmax);
-  store_row(c, 3, ldc, c30, c31, p, vmin, vmax);
-  store_row(c, 4, ldc, c40, c41, p, vmin, vmax);
-  store_row(c, 5, ldc, c50, c51, p, vmin, vmax);
-  store_row(c, 6, ldc, c60, c61, p, vmin, vmax);
-  store_row(c, 7, ldc, c70, c71, p, vmin, vmax);
-  store_row(c, 8, ldc, c80, c81, p, vmin, vmax);
-  store_row(c, 9, ldc, c90, c91, p, vmin, vmax);
-  store_row(c, 10, ldc, c100, c101, p, vmin, vmax);
-  store_row(c, 11, ldc, c110, c111, p, vmin, vmax);
+  ER_STORE(0) ER_STORE(1) ER_STORE(2) ER_STORE(3) ER_STORE(4) ER_STORE(5)
+  ER_STORE(6) ER_STORE(7) ER_STORE(8) ER_STORE(9) ER_STORE(10) ER_STORE(11)
 }
 
 #undef ER_ROW
+#undef ER_STORE
+
+using TileFn = void (*)(int64_t, const float*, const float*, int64_t, float*, int64_t, __mmask16, __mmask16,
+                        const GemmTileParams&);
+constexpr TileFn kTiles[12] = {tile<1>, tile<2>, tile<3>, tile<4>,  tile<5>,  tile<6>,
+                               tile<7>, tile<8>, tile<9>, tile<10>, tile<11>, tile<12>};
+
+}  // namespace
+
+void f32_gemm_ukernel_12x32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                    const GemmTileParams& p) {
+  tile<12>(kc, a, b, 32, c, ldc, 0xFFFF, 0xFFFF, p);
+}
+
+void f32_gemm_ukernel_12x32__avx512_any(int64_t kc, const float* a, const float* b, int64_t ldb, float* c,
+                                        int64_t ldc, int m_eff, int n_eff, const GemmTileParams& p) {
+  const __mmask16 m0 = n_eff >= 16 ? __mmask16{0xFFFF} : static_cast<__mmask16>((1u << n_eff) - 1);
+  const __mmask16 m1 =
+      n_eff >= 32 ? __mmask16{0xFFFF} : n_eff <= 16 ? __mmask16{0} : static_cast<__mmask16>((1u << (n_eff - 16)) - 1);
+  kTiles[m_eff - 1](kc, a, b, ldb, c, ldc, m0, m1, p);
+}
 
 }  // namespace edgerun::kernels

@@ -6,7 +6,11 @@
 //   b: [kc][nr]  (nr columns of B, k-major, zero-padded past the last column)
 // then, when `accumulate`, adds the tile already in C (previous kc blocks), and when `epilogue`
 // (last kc block) adds bias / residual and applies the in-register activations (clamp, hardswish).
-// Edge tiles are handled by the driver (through a padded scratch tile), so kernels only see full tiles.
+// Edge tiles are handled by the driver (through a padded scratch tile), so `fn` only sees full tiles.
+// A variant may also provide `any`: a tile of m_eff x n_eff (1..mr, 1..nr) written straight into C, computing
+// only m_eff rows, never touching columns past n_eff, with B's row k at b + k * ldb (a packed panel: ldb = nr;
+// or B read in place). The driver then needs no padded copies and does not pack B when B is a plain
+// row-major matrix. Every element sees the same operations as through `fn`.
 #pragma once
 
 #include <cstdint>
@@ -27,12 +31,15 @@ struct GemmTileParams {
 
 using GemmUkernelFn = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                                const GemmTileParams& p);
+using GemmUkernelAnyFn = void (*)(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
+                                  int m_eff, int n_eff, const GemmTileParams& p);
 
 struct GemmUkernel {
   const char* name;  // "f32-gemm-6x16-avx2"
   int mr, nr;
   bool (*supported)();
   GemmUkernelFn fn;
+  GemmUkernelAnyFn any = nullptr;  // optional: any tile shape, B with a row stride (see above)
 };
 
 inline constexpr int kGemmMaxMr = 16;
@@ -50,6 +57,8 @@ void f32_gemm_ukernel_6x16__avx2(int64_t kc, const float* a, const float* b, flo
                                  const GemmTileParams& p);
 void f32_gemm_ukernel_12x32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                                     const GemmTileParams& p);
+void f32_gemm_ukernel_12x32__avx512_any(int64_t kc, const float* a, const float* b, int64_t ldb, float* c,
+                                        int64_t ldc, int m_eff, int n_eff, const GemmTileParams& p);
 void f32_gemm_ukernel_8x12__neon(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                                  const GemmTileParams& p);
 
