@@ -30,29 +30,33 @@ inline __m512 finish(__m512 v, __mmask16 m, const float* c_old, const float* bia
   return v;
 }
 
+template <bool HALF>
 inline void store_row(float* c, int r, int64_t ldc, __m512 lo, __m512 hi, __mmask16 m0, __mmask16 m1,
                       const GemmTileParams& p, __m512 vmin, __m512 vmax) {
   float* cr = c + r * ldc;
   const __m512 brow = p.bias && !p.bias_per_column ? _mm512_set1_ps(p.bias[r]) : _mm512_setzero_ps();
   const float* res = p.residual ? p.residual + r * p.ld_residual : nullptr;
   lo = finish(lo, m0, cr, p.bias, brow, res, p, vmin, vmax);
-  hi = finish(hi, m1, cr + 16, p.bias ? p.bias + 16 : nullptr, brow, res ? res + 16 : nullptr, p, vmin, vmax);
   _mm512_mask_storeu_ps(cr, m0, lo);
-  _mm512_mask_storeu_ps(cr + 16, m1, hi);
+  if constexpr (!HALF) {
+    hi = finish(hi, m1, cr + 16, p.bias ? p.bias + 16 : nullptr, brow, res ? res + 16 : nullptr, p, vmin, vmax);
+    _mm512_mask_storeu_ps(cr + 16, m1, hi);
+  }
 }
 
-#define ER_ROW(r)                                 \
-  if constexpr (MR > r) {                         \
-    const __m512 av = _mm512_set1_ps(a[r]);       \
-    c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0);   \
-    c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1);   \
+#define ER_ROW(r)                                           \
+  if constexpr (MR > r) {                                   \
+    const __m512 av = _mm512_set1_ps(a[r]);                 \
+    c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0);             \
+    if constexpr (!HALF) c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1); \
   }
 
 #define ER_STORE(r) \
-  if constexpr (MR > r) store_row(c, r, ldc, c##r##0, c##r##1, m0, m1, p, vmin, vmax);
+  if constexpr (MR > r) store_row<HALF>(c, r, ldc, c##r##0, c##r##1, m0, m1, p, vmin, vmax);
 
-// Rows 0..MR-1 of the tile; b: row k at b + k * ldb; a: packed [kc][12].
-template <int MR>
+// Rows 0..MR-1 of the tile; b: row k at b + k * ldb; a: packed [kc][12]. HALF: at most 16 columns (the last
+// panel of 196- or 784-wide maps), half the FMAs of a full tile.
+template <int MR, bool HALF>
 void tile(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, __mmask16 m0,
           __mmask16 m1, const GemmTileParams& p) {
   __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
@@ -63,7 +67,8 @@ void tile(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int
   __m512 c100 = _mm512_setzero_ps(), c101 = _mm512_setzero_ps(), c110 = _mm512_setzero_ps(),
          c111 = _mm512_setzero_ps();
   for (int64_t k = 0; k < kc; ++k) {
-    const __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
+    const __m512 b0 = _mm512_maskz_loadu_ps(m0, b);
+    const __m512 b1 = HALF ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m1, b + 16);
     ER_ROW(0) ER_ROW(1) ER_ROW(2) ER_ROW(3) ER_ROW(4) ER_ROW(5)
     ER_ROW(6) ER_ROW(7) ER_ROW(8) ER_ROW(9) ER_ROW(10) ER_ROW(11)
     a += 12;
@@ -79,14 +84,17 @@ void tile(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int
 
 using TileFn = void (*)(int64_t, const float*, const float*, int64_t, float*, int64_t, __mmask16, __mmask16,
                         const GemmTileParams&);
-constexpr TileFn kTiles[12] = {tile<1>, tile<2>, tile<3>, tile<4>,  tile<5>,  tile<6>,
-                               tile<7>, tile<8>, tile<9>, tile<10>, tile<11>, tile<12>};
+constexpr TileFn kTiles[2][12] = {
+    {tile<1, false>, tile<2, false>, tile<3, false>, tile<4, false>, tile<5, false>, tile<6, false>, tile<7, false>,
+     tile<8, false>, tile<9, false>, tile<10, false>, tile<11, false>, tile<12, false>},
+    {tile<1, true>, tile<2, true>, tile<3, true>, tile<4, true>, tile<5, true>, tile<6, true>, tile<7, true>,
+     tile<8, true>, tile<9, true>, tile<10, true>, tile<11, true>, tile<12, true>}};
 
 }  // namespace
 
 void f32_gemm_ukernel_12x32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                                     const GemmTileParams& p) {
-  tile<12>(kc, a, b, 32, c, ldc, 0xFFFF, 0xFFFF, p);
+  tile<12, false>(kc, a, b, 32, c, ldc, 0xFFFF, 0xFFFF, p);
 }
 
 void f32_gemm_ukernel_12x32__avx512_any(int64_t kc, const float* a, const float* b, int64_t ldb, float* c,
@@ -94,7 +102,7 @@ void f32_gemm_ukernel_12x32__avx512_any(int64_t kc, const float* a, const float*
   const __mmask16 m0 = n_eff >= 16 ? __mmask16{0xFFFF} : static_cast<__mmask16>((1u << n_eff) - 1);
   const __mmask16 m1 =
       n_eff >= 32 ? __mmask16{0xFFFF} : n_eff <= 16 ? __mmask16{0} : static_cast<__mmask16>((1u << (n_eff - 16)) - 1);
-  kTiles[m_eff - 1](kc, a, b, ldb, c, ldc, m0, m1, p);
+  kTiles[n_eff <= 16][m_eff - 1](kc, a, b, ldb, c, ldc, m0, m1, p);
 }
 
 }  // namespace edgerun::kernels

@@ -1,10 +1,10 @@
 // The f32 GEMM driver: BLIS-style cache blocking around the f32-gemm micro-kernels.
 //
-//   for jc in N step NC            (B block: kc x nc, packed per call unless pre-packed)
+//   for jc in N step NC            (B block: kc x nc, packed per call unless pre-packed or read in place)
 //     for pc in K step KC          (a K block: all tiles accumulate into C in the same order)
 //       for ic in M step MC        (A block: mc x kc stays in L2, packed per call unless pre-packed)
-//         for jr in nc step nr     (one B panel kc x nr stays in L1)
-//           for ir in mc step mr   micro-kernel -> C tile (+ epilogue on the last K block)
+//         for ir in mc step mr     (one A panel kc x mr stays in L1; the B block is read from L2)
+//           for jr in nc step nr   micro-kernel -> C tile (+ epilogue on the last K block)
 //
 // Threads split the N panels (or the M panels when N is narrow), never K, and tile boundaries are
 // global, so every element sees the same sequence of operations for any thread count.
@@ -21,9 +21,9 @@
 namespace edgerun::kernels {
 namespace {
 
-constexpr int64_t kKc = 256;        // K block: a B panel (kc x 16 floats = 16 KiB) stays in L1
+constexpr int64_t kKc = 256;        // K block: an A panel (kc x 12 floats = 12 KiB) stays in L1
 constexpr int64_t kMcTarget = 144;  // A block rows: mc x kc (144 KiB) stays in L2
-constexpr int64_t kNcTarget = 512;  // B block columns: kc x nc (512 KiB)
+constexpr int64_t kNcTarget = 512;  // B block columns: kc x nc (512 KiB, in L2)
 constexpr int64_t kSerialMacs = 32 * 1024;  // below this many multiply-adds one thread is faster
 
 // One side of the product: either fully pre-packed or raw memory packed block by block into per-thread
@@ -181,13 +181,13 @@ void gemm_range(const GemmUkernel& uk, int64_t k, const Operand& a, const Operan
           a_panels = a_buf;
           a_stride = kc * mr;
         }
-        for (int64_t jr = 0; jr < nc; jr += nr) {
-          const float* bp = b_panels + (jr / nr) * b_stride;
-          for (int64_t ir = 0; ir < mc; ir += mr) {
-            run_tile(uk, kc, a_panels + (ir / mr) * a_stride, bp, b_ld, c, ldc, ic + ir, jc + jr, std::min(mr, mc - ir),
-                     std::min(nr, nc - jr), p, ep);
-          }
-        }
+        // Row panels outer: consecutive tiles continue the same mr rows of C (and of the residual) left to right,
+        // which the prefetchers follow; column panels outer wrote 128 bytes into each of mr rows and jumped back
+        // up (mobilenet_v2's 16 -> 96 1x1 at 112x112: 0.78 -> 0.57 ms; no model slower).
+        for (int64_t ir = 0; ir < mc; ir += mr)
+          for (int64_t jr = 0; jr < nc; jr += nr)
+            run_tile(uk, kc, a_panels + (ir / mr) * a_stride, b_panels + (jr / nr) * b_stride, b_ld, c, ldc, ic + ir,
+                     jc + jr, std::min(mr, mc - ir), std::min(nr, nc - jr), p, ep);
         if (p.epilogue && act.post)
           for (int64_t r = ic; r < ic + mc; ++r) activation_f32(ep.act, c + r * ldc + jc, c + r * ldc + jc, nc);
       }
