@@ -120,8 +120,9 @@ TEST(DwConv, EveryVariantMatchesGeneric) {
           if (p.out_h <= 0 || p.out_w <= 0) continue;
           ASSERT_TRUE(dwconv_matches(k, p)) << k.name;
           const Data d(p);
-          const Act acts[] = {Act::kNone, Act::kClamp, Act::kHardSwish, Act::kSigmoid, Act::kLeakyRelu};
-          const Act act = acts[cases % 5];
+          const Act acts[] = {Act::kNone, Act::kClamp, Act::kHardSwish, Act::kSigmoid, Act::kLeakyRelu,
+                              Act::kSiLU, Act::kGelu,  Act::kTanh,      Act::kHardSigmoid};
+          const Act act = acts[cases % 9];
           const Epilogue ep = d.epilogue(p, act, cases % 2 == 0);
           const std::vector<float> want = run(generic(), p, d, ep, nullptr);
           const std::vector<float> got1 = run(&k, p, d, ep, nullptr);
