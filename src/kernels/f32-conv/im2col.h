@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 namespace edgerun::kernels {
 
@@ -18,5 +19,19 @@ struct Im2colParams {
 // x: [channels, in_h, in_w] (one image, one group). Output pixels [p0, p1) (row-major over out_h x out_w)
 // go to col: [channels * kernel_h * kernel_w, ld] (ld >= p1 - p0), zero where the window is in the padding.
 void im2col_nchw_f32(const Im2colParams& p, const float* x, int64_t p0, int64_t p1, float* col, int64_t ld);
+
+// The stride-2 row gather dst[i] = src[2 i], i < n (reads nothing past src[2(n-1)]): per-ISA variants
+// (im2col-<isa>.cpp), the best the CPU supports picked once.
+using GatherS2Fn = void (*)(const float* src, float* dst, int64_t n);
+struct GatherS2Variant {
+  const char* name;
+  bool (*supported)();
+  GatherS2Fn fn;
+};
+std::span<const GatherS2Variant> gather_s2_variants();
+void gather_s2_f32__scalar(const float* src, float* dst, int64_t n);
+void gather_s2_f32__avx2(const float* src, float* dst, int64_t n);
+void gather_s2_f32__avx512(const float* src, float* dst, int64_t n);
+void gather_s2_f32__neon(const float* src, float* dst, int64_t n);
 
 }  // namespace edgerun::kernels
