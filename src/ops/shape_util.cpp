@@ -1,5 +1,7 @@
 #include "ops/shape_util.h"
 
+#include "kernels/f32-conv/im2col.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -207,6 +209,10 @@ void StridedCopy::copy_dim(size_t d, char* dst, const char* src) const {
   }
   if (ds == e && ss == e) {
     std::memcpy(dst, src, static_cast<size_t>(n * e));
+    return;
+  }
+  if (e == 4 && ds == 4 && ss == 8) {  // every other element (YOLOX's Focus slices, ::2 steps)
+    kernels::gather_s2_f32(reinterpret_cast<const float*>(src), reinterpret_cast<float*>(dst), n);
     return;
   }
   switch (elem_) {

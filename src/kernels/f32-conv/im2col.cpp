@@ -37,6 +37,8 @@ GatherS2Fn best_gather_s2() {
 
 std::span<const GatherS2Variant> gather_s2_variants() { return kGatherS2; }
 
+void gather_s2_f32(const float* src, float* dst, int64_t n) { best_gather_s2()(src, dst, n); }
+
 void gather_s2_f32__scalar(const float* src, float* dst, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = src[2 * i];
 }

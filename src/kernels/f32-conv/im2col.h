@@ -29,6 +29,8 @@ struct GatherS2Variant {
   GatherS2Fn fn;
 };
 std::span<const GatherS2Variant> gather_s2_variants();
+// Through the best variant the CPU supports (also for any 4-byte elements: the variants only move bits).
+void gather_s2_f32(const float* src, float* dst, int64_t n);
 void gather_s2_f32__scalar(const float* src, float* dst, int64_t n);
 void gather_s2_f32__avx2(const float* src, float* dst, int64_t n);
 void gather_s2_f32__avx512(const float* src, float* dst, int64_t n);
