@@ -99,6 +99,8 @@ TEST(PoolFast, MaxAndAverageMatchReference) {
       {{1, 3, 9, 11}, {3, 3}, {2, 2}, {1, 1, 1, 1}, true, true},
       {{1, 1, 1, 1}, {1, 1}, {}, {}},
       {{1, 37, 14, 14}, {3, 3}, {1, 1}, {1, 1, 1, 1}, false, false},  // AveragePool 3x3 s1 (inception-style)
+      {{1, 6, 13, 45}, {5, 5}, {1, 1}, {2, 2, 2, 2}},                 // YOLOX SPP 5x5 s1, rows of 45
+      {{1, 4, 21, 70}, {9, 9}, {1, 1}, {4, 4, 4, 4}},
   };
   for (const Pool2d& c : cases) {
     std::vector<Attribute> attrs = {ints("kernel_shape", c.kernel)};
