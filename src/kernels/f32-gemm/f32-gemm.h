@@ -98,6 +98,9 @@ void f32_gemv_rhs__neon(int64_t k, int nr, const float* a, const float* b, float
 // or a[k*lda + i] when trans) into ceil(rows/mr) panels of [kc][mr], panel stride kc*mr.
 void gemm_pack_a(const float* a, int64_t lda, bool trans, int64_t i0, int64_t rows, int64_t k0, int64_t kc, int mr,
                  float* dst);
+// The same for a row-major A (not trans) and mr = 12 with AVX-512 (gemm_pack_a calls it where it applies).
+void gemm_pack_a_mr12__avx512(const float* a, int64_t lda, int64_t i0, int64_t rows, int64_t k0, int64_t kc,
+                              float* dst);
 // Columns [j0, j0 + cols) and k range [k0, k0 + kc) of B (B(k, j) = b[k*ldb + j], or b[j*ldb + k] when trans)
 // into ceil(cols/nr) panels of [kc][nr], panel stride kc*nr.
 void gemm_pack_b(const float* b, int64_t ldb, bool trans, int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr,
