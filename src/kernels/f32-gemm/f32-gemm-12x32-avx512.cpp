@@ -54,11 +54,11 @@ inline void store_row(float* c, int r, int64_t ldc, __m512 lo, __m512 hi, __mmas
 #define ER_STORE(r) \
   if constexpr (MR > r) store_row<HALF>(c, r, ldc, c##r##0, c##r##1, m0, m1, p, vmin, vmax);
 
-// Rows 0..MR-1 of the tile; b: row k at b + k * ldb; a: packed [kc][12]. HALF: at most 16 columns (the last
-// panel of 196- or 784-wide maps), half the FMAs of a full tile.
-template <int MR, bool HALF>
-void tile(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, __mmask16 m0,
-          __mmask16 m1, const GemmTileParams& p) {
+// Rows 0..MR-1 of the tile; a: packed [kc][12]; B row k at b + k * ldb, or (IND) at b_rows[k] + ldb. HALF: at
+// most 16 columns (the last panel of 196- or 784-wide maps), half the FMAs of a full tile.
+template <int MR, bool HALF, bool IND>
+void tile(int64_t kc, const float* a, const float* b, int64_t ldb, const float* const* b_rows, float* c, int64_t ldc,
+          __mmask16 m0, __mmask16 m1, const GemmTileParams& p) {
   __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
   __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
   __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
@@ -67,12 +67,13 @@ void tile(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int
   __m512 c100 = _mm512_setzero_ps(), c101 = _mm512_setzero_ps(), c110 = _mm512_setzero_ps(),
          c111 = _mm512_setzero_ps();
   for (int64_t k = 0; k < kc; ++k) {
-    const __m512 b0 = _mm512_maskz_loadu_ps(m0, b);
-    const __m512 b1 = HALF ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m1, b + 16);
+    const float* bk = IND ? b_rows[k] + ldb : b;
+    const __m512 b0 = _mm512_maskz_loadu_ps(m0, bk);
+    const __m512 b1 = HALF ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m1, bk + 16);
     ER_ROW(0) ER_ROW(1) ER_ROW(2) ER_ROW(3) ER_ROW(4) ER_ROW(5)
     ER_ROW(6) ER_ROW(7) ER_ROW(8) ER_ROW(9) ER_ROW(10) ER_ROW(11)
     a += 12;
-    b += ldb;
+    if constexpr (!IND) b += ldb;
   }
   const __m512 vmin = _mm512_set1_ps(p.min), vmax = _mm512_set1_ps(p.max);
   ER_STORE(0) ER_STORE(1) ER_STORE(2) ER_STORE(3) ER_STORE(4) ER_STORE(5)
@@ -82,27 +83,39 @@ void tile(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int
 #undef ER_ROW
 #undef ER_STORE
 
-using TileFn = void (*)(int64_t, const float*, const float*, int64_t, float*, int64_t, __mmask16, __mmask16,
-                        const GemmTileParams&);
+using TileFn = void (*)(int64_t, const float*, const float*, int64_t, const float* const*, float*, int64_t, __mmask16,
+                        __mmask16, const GemmTileParams&);
+template <bool IND>
 constexpr TileFn kTiles[2][12] = {
-    {tile<1, false>, tile<2, false>, tile<3, false>, tile<4, false>, tile<5, false>, tile<6, false>, tile<7, false>,
-     tile<8, false>, tile<9, false>, tile<10, false>, tile<11, false>, tile<12, false>},
-    {tile<1, true>, tile<2, true>, tile<3, true>, tile<4, true>, tile<5, true>, tile<6, true>, tile<7, true>,
-     tile<8, true>, tile<9, true>, tile<10, true>, tile<11, true>, tile<12, true>}};
+    {tile<1, false, IND>, tile<2, false, IND>, tile<3, false, IND>, tile<4, false, IND>, tile<5, false, IND>,
+     tile<6, false, IND>, tile<7, false, IND>, tile<8, false, IND>, tile<9, false, IND>, tile<10, false, IND>,
+     tile<11, false, IND>, tile<12, false, IND>},
+    {tile<1, true, IND>, tile<2, true, IND>, tile<3, true, IND>, tile<4, true, IND>, tile<5, true, IND>,
+     tile<6, true, IND>, tile<7, true, IND>, tile<8, true, IND>, tile<9, true, IND>, tile<10, true, IND>,
+     tile<11, true, IND>, tile<12, true, IND>}};
+
+inline __mmask16 lo_mask(int n_eff) {
+  return n_eff >= 16 ? __mmask16{0xFFFF} : static_cast<__mmask16>((1u << n_eff) - 1);
+}
+inline __mmask16 hi_mask(int n_eff) {
+  return n_eff >= 32 ? __mmask16{0xFFFF} : n_eff <= 16 ? __mmask16{0} : static_cast<__mmask16>((1u << (n_eff - 16)) - 1);
+}
 
 }  // namespace
 
 void f32_gemm_ukernel_12x32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                                     const GemmTileParams& p) {
-  tile<12, false>(kc, a, b, 32, c, ldc, 0xFFFF, 0xFFFF, p);
+  tile<12, false, false>(kc, a, b, 32, nullptr, c, ldc, 0xFFFF, 0xFFFF, p);
 }
 
 void f32_gemm_ukernel_12x32__avx512_any(int64_t kc, const float* a, const float* b, int64_t ldb, float* c,
                                         int64_t ldc, int m_eff, int n_eff, const GemmTileParams& p) {
-  const __mmask16 m0 = n_eff >= 16 ? __mmask16{0xFFFF} : static_cast<__mmask16>((1u << n_eff) - 1);
-  const __mmask16 m1 =
-      n_eff >= 32 ? __mmask16{0xFFFF} : n_eff <= 16 ? __mmask16{0} : static_cast<__mmask16>((1u << (n_eff - 16)) - 1);
-  kTiles[n_eff <= 16][m_eff - 1](kc, a, b, ldb, c, ldc, m0, m1, p);
+  kTiles<false>[n_eff <= 16][m_eff - 1](kc, a, b, ldb, nullptr, c, ldc, lo_mask(n_eff), hi_mask(n_eff), p);
+}
+
+void f32_gemm_ukernel_12x32__avx512_indirect(int64_t kc, const float* a, const float* const* b_rows, int64_t b_off,
+                                             float* c, int64_t ldc, int m_eff, int n_eff, const GemmTileParams& p) {
+  kTiles<true>[n_eff <= 16][m_eff - 1](kc, a, nullptr, b_off, b_rows, c, ldc, lo_mask(n_eff), hi_mask(n_eff), p);
 }
 
 }  // namespace edgerun::kernels

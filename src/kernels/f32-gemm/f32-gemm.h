@@ -33,6 +33,9 @@ using GemmUkernelFn = void (*)(int64_t kc, const float* a, const float* b, float
                                const GemmTileParams& p);
 using GemmUkernelAnyFn = void (*)(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
                                   int m_eff, int n_eff, const GemmTileParams& p);
+// `any` with B's row k at b_rows[k] + b_off (implicit-GEMM convolution: rows of a padded input, no im2col).
+using GemmUkernelIndirectFn = void (*)(int64_t kc, const float* a, const float* const* b_rows, int64_t b_off,
+                                       float* c, int64_t ldc, int m_eff, int n_eff, const GemmTileParams& p);
 
 struct GemmUkernel {
   const char* name;  // "f32-gemm-6x16-avx2"
@@ -40,6 +43,7 @@ struct GemmUkernel {
   bool (*supported)();
   GemmUkernelFn fn;
   GemmUkernelAnyFn any = nullptr;  // optional: any tile shape, B with a row stride (see above)
+  GemmUkernelIndirectFn indirect = nullptr;  // optional: any tile shape, B rows through a pointer table
 };
 
 inline constexpr int kGemmMaxMr = 16;
@@ -59,6 +63,8 @@ void f32_gemm_ukernel_12x32__avx512(int64_t kc, const float* a, const float* b, 
                                     const GemmTileParams& p);
 void f32_gemm_ukernel_12x32__avx512_any(int64_t kc, const float* a, const float* b, int64_t ldb, float* c,
                                         int64_t ldc, int m_eff, int n_eff, const GemmTileParams& p);
+void f32_gemm_ukernel_12x32__avx512_indirect(int64_t kc, const float* a, const float* const* b_rows, int64_t b_off,
+                                             float* c, int64_t ldc, int m_eff, int n_eff, const GemmTileParams& p);
 void f32_gemm_ukernel_8x12__neon(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                                  const GemmTileParams& p);
 

@@ -323,6 +323,61 @@ void gemm_packed_lhs(const PackedLhs& a, const float* b, int64_t n, int64_t ldb,
   run_gemm(pick(a.uk), a.m, n, a.k, oa, ob, c, ldc, ep, pool);
 }
 
+bool gemm_rows_supported(const PackedLhs& a) { return a.uk && a.uk->indirect; }
+
+void gemm_packed_lhs_rows(const PackedLhs& a, const float* const* b_rows, int64_t b_row_step, int64_t rows, int64_t n,
+                          float* c, int64_t ldc, int64_t c_row_step, const Epilogue& ep, ThreadPool* pool) {
+  const GemmUkernel& uk = *a.uk;
+  const int64_t m = a.m, k = a.k, mr = uk.mr, nr = uk.nr;
+  if (m <= 0 || n <= 0 || rows <= 0 || k <= 0) return;  // k = 0 has no conv (a kernel has at least one tap)
+  const int64_t panels = (m + mr - 1) / mr;
+  const TileAct act = split_activation(ep.act);
+  // Output rows per pass over the weights: about a B block's worth of columns, so each A panel (kc x mr, in L1)
+  // serves that many tiles before the next one is loaded.
+  const int64_t group = std::max<int64_t>(1, kNcTarget / n);
+  auto range = [&](int64_t r0, int64_t r1, int64_t p0, int64_t p1) {
+    GemmTileParams p;
+    p.min = act.min;
+    p.max = act.max;
+    p.hardswish = act.hardswish;
+    for (int64_t rg = r0; rg < r1; rg += group) {
+      const int64_t rge = std::min(r1, rg + group);
+      for (int64_t pc = 0; pc < k; pc += kKc) {
+        const int64_t kc = std::min(kKc, k - pc);
+        p.accumulate = pc > 0;
+        p.epilogue = pc + kc == k;
+        const float* a_block = a.data.data() + packed_offset(panels, static_cast<int>(mr), pc, kc, 0);
+        for (int64_t pi = p0; pi < p1; ++pi) {
+          const int64_t i = pi * mr, m_eff = std::min(mr, m - i);
+          const float* ap = a_block + pi * kc * mr;
+          for (int64_t r = rg; r < rge; ++r)
+            for (int64_t jr = 0; jr < n; jr += nr) {
+              GemmTileParams q = p;
+              const int64_t col = r * c_row_step + jr;
+              offset_epilogue(q, ep, i, col);
+              uk.indirect(kc, ap, b_rows + pc, r * b_row_step + jr, c + i * ldc + col, ldc, static_cast<int>(m_eff),
+                          static_cast<int>(std::min(nr, n - jr)), q);
+            }
+        }
+      }
+      if (act.post)
+        for (int64_t i = p0 * mr; i < std::min(m, p1 * mr); ++i)
+          for (int64_t r = rg; r < rge; ++r) {
+            float* row = c + i * ldc + r * c_row_step;
+            activation_f32(ep.act, row, row, n);
+          }
+    }
+  };
+  const int threads = pool ? pool->size() : 1;
+  if (threads <= 1 || m * n * rows * k <= kSerialMacs) {
+    range(0, rows, 0, panels);
+  } else if (rows >= 2 * threads || rows >= panels) {
+    pool->parallel_for(rows, [&](int64_t b, int64_t e, int) { range(b, e, 0, panels); });
+  } else {
+    pool->parallel_for(panels, [&](int64_t b, int64_t e, int) { range(0, rows, b, e); });
+  }
+}
+
 void gemm_packed_rhs(const float* a, int64_t m, int64_t lda, const PackedRhs& b, float* c, int64_t ldc,
                      const Epilogue& ep, ThreadPool* pool) {
   if (m == 1 && b.uk && b.n > 0 && b.k > 0) {
