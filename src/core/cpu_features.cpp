@@ -20,7 +20,11 @@ CpuFeatures detect() {
   f.avx2 = __builtin_cpu_supports("avx2");
   f.fma = __builtin_cpu_supports("fma");
   // EDGERUN_ISA=avx2 hides AVX-512: measures the AVX2 kernels on an AVX-512 machine (the Zen3-class targets).
-  f.avx512f = __builtin_cpu_supports("avx512f") && !(isa && std::strcmp(isa, "avx2") == 0);
+  // avx512f stands for the F + BW + DQ + VL set that the *-avx512.cpp kernels are compiled for (every AVX-512 core
+  // since Skylake-SP and Zen 4; not Knights Landing, which would fault on BW/DQ/VL instructions).
+  f.avx512f = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+              __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+              !(isa && std::strcmp(isa, "avx2") == 0);
   unsigned eax, ebx, ecx, edx;
   __asm__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(1), "c"(0));
   f.f16c = (ecx >> 29) & 1;
