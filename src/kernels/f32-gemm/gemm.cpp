@@ -11,6 +11,7 @@
 #include "kernels/f32-gemm/gemm.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -323,11 +324,10 @@ void gemm_packed_lhs(const PackedLhs& a, const float* b, int64_t n, int64_t ldb,
   run_gemm(pick(a.uk), a.m, n, a.k, oa, ob, c, ldc, ep, pool);
 }
 
-bool gemm_rows_supported(const PackedLhs& a) { return a.uk && a.uk->indirect; }
-
 void gemm_packed_lhs_rows(const PackedLhs& a, const float* const* b_rows, int64_t b_row_step, int64_t rows, int64_t n,
                           float* c, int64_t ldc, int64_t c_row_step, const Epilogue& ep, ThreadPool* pool) {
-  const GemmUkernel& uk = *a.uk;
+  const GemmUkernel& uk = pick(a.uk);
+  assert(uk.indirect && "gemm_packed_lhs_rows needs a micro-kernel with an indirect entry");
   const int64_t m = a.m, k = a.k, mr = uk.mr, nr = uk.nr;
   if (m <= 0 || n <= 0 || rows <= 0 || k <= 0) return;  // k = 0 has no conv (a kernel has at least one tap)
   const int64_t panels = (m + mr - 1) / mr;

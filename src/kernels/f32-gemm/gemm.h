@@ -50,8 +50,7 @@ void gemm_packed_lhs(const PackedLhs& a, const float* b, int64_t n, int64_t ldb,
                      const Epilogue& ep, ThreadPool* pool);
 // Implicit-GEMM convolution (no im2col): for r < rows, C_r = packed A * B_r, where B_r(k, j) = b_rows[k][r * b_row_step
 // + j] (j < n: rows of a padded input) and C_r(i, j) is at c[i * ldc + r * c_row_step + j], as are the epilogue's
-// residual and columns. Only with a micro-kernel that has `indirect` (gemm_rows_supported).
-bool gemm_rows_supported(const PackedLhs& a);
+// residual and columns. Only for weights packed for a micro-kernel that has `indirect` (GemmUkernel::indirect).
 void gemm_packed_lhs_rows(const PackedLhs& a, const float* const* b_rows, int64_t b_row_step, int64_t rows, int64_t n,
                           float* c, int64_t ldc, int64_t c_row_step, const Epilogue& ep, ThreadPool* pool);
 // C = A * packed B (a: [m, b.k], leading dimension lda), then epilogue.
