@@ -2,7 +2,7 @@
 // ONNX Runtime (onnxruntime-node, CPU) side of the peer benchmark; prints one JSON object on stdout.
 //
 //   node bench/models/ort_bench.mjs MODEL [--input [NAME=]FILE.pb]... [--random [--seed N]]
-//                                   [--threads T] [--warmup W] [--runs R] [--output DIR]
+//                                   [--threads T] [--warmup W] [--runs R] [--output DIR] [--profile]
 //   node bench/models/ort_bench.mjs --baseline
 //
 // Session options: graphOptimizationLevel "all", intraOpNumThreads T (default 1), interOpNumThreads 1,
@@ -10,16 +10,20 @@
 // model's input order or as NAME=FILE; --random fills the rest with seeded uniform [0, 1) floats (dynamic dims
 // become 1). Run 1 is the first run; runs 1..W are warmup and the last R runs are timed (with W = 0, the first run
 // is one of the timed ones), the same convention as `edgerun run`. --output DIR writes DIR/output_<i>.pb in the
-// model's output order (the first run's outputs).
+// model's output order (the first run's outputs). --profile: after the timed runs, a second session with ORT's
+// profiler (enableProfiling) runs W + R more times and "profile" lists its nodes in execution order with the median
+// kernel time of the last R runs: [{"name","op_type","ms","percent"}] (ORT's node names after its graph fusions;
+// compare with `edgerun bench MODEL --profile --json`).
 //
 // JSON: {"model","backend":"onnxruntime-node","ort_version","threads","load_ms","first_run_ms",
 //        "latency_ms":{"mean","p50","p90","p95","p99","min","max"},"fps","runs","warmup","peak_rss_mb",
-//        "inputs":[{"name","type","dims"}],"outputs":[...]}
+//        "inputs":[{"name","type","dims"}],"outputs":[...]} (+ "profile" with --profile)
 // load_ms is InferenceSession.create (read, graph optimization, kernel setup). peak_rss_mb is the process's VmHWM,
 // which includes node's own memory and the mapped libonnxruntime: --baseline prints {"baseline_rss_mb"} of a node
 // process that only loads onnxruntime-node, to subtract.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadOrt, ortVersion } from './ort_install.mjs';
@@ -42,13 +46,15 @@ export function percentile(sorted, p) {
 
 function usage(msg) {
   if (msg) console.error(`ort_bench: error: ${msg}`);
-  console.error(fs.readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 16)
-    .map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  const lines = fs.readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1);
+  const header = lines.slice(0, lines.findIndex((l) => !l.startsWith('//')));
+  console.error(header.map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { inputs: [], threads: 1, warmup: 0, runs: 1, random: false, seed: 0, output: null, baseline: false };
+  const o = { inputs: [], threads: 1, warmup: 0, runs: 1, random: false, seed: 0, output: null, baseline: false,
+    profile: false };
   const num = (name, v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) usage(`${name} needs a non-negative integer, got '${v}'`);
@@ -65,6 +71,7 @@ function parseArgs(argv) {
     else if (a === '--output') o.output = next();
     else if (a === '--random') o.random = true;
     else if (a === '--baseline') o.baseline = true;
+    else if (a === '--profile') o.profile = true;
     else if (a === '--help' || a === '-h') usage();
     else if (a.startsWith('-')) usage(`unknown option ${a}`);
     else if (!o.model) o.model = a;
@@ -86,6 +93,46 @@ function rng(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+// Per-node kernel times from ORT's profiler: a second session with enableProfiling runs `total` times; each node's
+// median over the last `runs` runs, in execution order.
+async function profileNodes(ort, model, threads, feeds, total, runs) {
+  const prefix = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ort-profile-')), 'p');
+  const session = await ort.InferenceSession.create(model, {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    enableProfiling: true,
+    profileFilePrefix: prefix,
+  });
+  for (let r = 0; r < total; r++) await session.run(feeds);
+  session.endProfiling();
+  await session.release?.();
+  const dir = path.dirname(prefix);
+  const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
+  if (!file) throw new Error(`ORT wrote no profile into ${dir}`);
+  const events = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+  fs.rmSync(dir, { recursive: true, force: true });
+  const order = [];
+  const byNode = new Map();
+  for (const e of events) {
+    if (e.cat !== 'Node' || typeof e.name !== 'string' || !e.name.endsWith('_kernel_time')) continue;
+    const name = e.name.slice(0, -'_kernel_time'.length);
+    if (!byNode.has(name)) {
+      byNode.set(name, { op_type: e.args?.op_name ?? '', us: [] });
+      order.push(name);
+    }
+    byNode.get(name).us.push(e.dur);
+  }
+  const nodes = order.map((name) => {
+    const { op_type, us } = byNode.get(name);
+    const last = [...us.slice(-runs)].sort((a, b) => a - b);
+    return { name, op_type, ms: last.length ? last[Math.floor((last.length - 1) / 2)] / 1000 : 0 };
+  });
+  const sum = nodes.reduce((a, n) => a + n.ms, 0);
+  return nodes.map((n) => ({ ...n, ms: +n.ms.toFixed(4), percent: sum > 0 ? +((100 * n.ms) / sum).toFixed(2) : 0 }));
 }
 
 async function main() {
@@ -183,6 +230,7 @@ async function main() {
     outputs,
   };
   await session.release?.();
+  if (o.profile) result.profile = await profileNodes(ort, o.model, o.threads, feeds, total, o.runs);
   console.log(JSON.stringify(result));
 }
 
