@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -275,38 +274,10 @@ class ConvImplicitKernel : public FastConvKernel {
  private:
   void run_image(const float* x, float* y, const Epilogue& ep, ThreadPool* pool) override {
     const nn::Window3d& win = p_.win;
-    const int64_t in_h = win.in[1], in_w = win.in[2], pad_top = win.pad_begin[1], pad_left = win.pad_begin[2];
     const int64_t cin = p_.in_channels, row_floats = sw_ * wq_;
     float* xb = kernels::conv_scratch(kernels::ConvScratchSlot::kDirectInput, static_cast<size_t>(cin * hp_ * row_floats));
-    auto fill = [&](int64_t c0, int64_t c1, int) {
-      for (int64_t c = c0; c < c1; ++c)
-        for (int64_t h = 0; h < hp_; ++h) {
-          const int64_t ih = h - pad_top;
-          float* dst_row = xb + (c * hp_ + h) * row_floats;
-          if (ih < 0 || ih >= in_h) {
-            std::fill(dst_row, dst_row + row_floats, 0.0f);
-            continue;
-          }
-          const float* xr = x + (c * in_h + ih) * in_w;
-          for (int64_t ph = 0; ph < sw_; ++ph) {
-            float* dst = dst_row + ph * wq_;
-            // Columns q with input column q*sw + ph - pad_left inside the row: [q_lo, q_hi).
-            const int64_t first = pad_left - ph;  // q*sw >= first
-            const int64_t q_lo = std::clamp<int64_t>(first > 0 ? (first + sw_ - 1) / sw_ : 0, 0, wq_);
-            const int64_t last = in_w - 1 + pad_left - ph;  // q*sw <= last
-            const int64_t q_hi = std::clamp<int64_t>(last >= 0 ? last / sw_ + 1 : 0, q_lo, wq_);
-            std::fill(dst, dst + q_lo, 0.0f);
-            const float* src = xr + q_lo * sw_ + ph - pad_left;
-            const int64_t n = q_hi - q_lo;
-            if (sw_ == 1) std::memcpy(dst + q_lo, src, static_cast<size_t>(n) * sizeof(float));
-            else if (sw_ == 2) kernels::gather_s2_f32(src, dst + q_lo, n);
-            else for (int64_t q = 0; q < n; ++q) dst[q_lo + q] = src[q * sw_];
-            std::fill(dst + q_hi, dst + wq_, 0.0f);
-          }
-        }
-    };
-    if (pool && pool->size() > 1 && cin > 1) pool->parallel_for(cin, fill);
-    else fill(0, cin, 0);
+    kernels::conv_fill_phase_padded(x, cin, win.in[1], win.in[2], win.pad_begin[1], win.pad_begin[2], hp_, sw_, wq_, xb,
+                                    pool);
     const int64_t kh = win.kernel[1], kw = win.kernel[2];
     for (int64_t c = 0; c < cin; ++c)
       for (int64_t ky = 0; ky < kh; ++ky)

@@ -3,10 +3,12 @@
 #include "kernels/f32-conv/conv-direct.h"
 
 #include <algorithm>
+#include <cstring>
 #include <iterator>
 
 #include "core/cpu_features.h"
 #include "kernels/f32-conv/conv_scratch.h"
+#include "kernels/f32-conv/im2col.h"
 #include "kernels/f32-vmath/vmath.h"
 
 namespace edgerun::kernels {
@@ -54,24 +56,46 @@ ConvDirect conv_direct_prepare(const ConvDirectUkernel* uk, const float* w, cons
   return cd;
 }
 
+void conv_fill_phase_padded(const float* x, int64_t cin, int64_t in_h, int64_t in_w, int64_t pad_top, int64_t pad_left,
+                            int64_t hp, int64_t sw, int64_t wq, float* xb, ThreadPool* pool) {
+  const int64_t row_floats = sw * wq;
+  auto fill = [&](int64_t c0, int64_t c1, int) {
+    for (int64_t c = c0; c < c1; ++c)
+      for (int64_t h = 0; h < hp; ++h) {
+        const int64_t ih = h - pad_top;
+        float* dst_row = xb + (c * hp + h) * row_floats;
+        if (ih < 0 || ih >= in_h) {
+          std::fill(dst_row, dst_row + row_floats, 0.0f);
+          continue;
+        }
+        const float* xr = x + (c * in_h + ih) * in_w;
+        for (int64_t ph = 0; ph < sw; ++ph) {
+          float* dst = dst_row + ph * wq;
+          // Columns q with input column q*sw + ph - pad_left inside the row: [q_lo, q_hi).
+          const int64_t first = pad_left - ph;  // q*sw >= first
+          const int64_t q_lo = std::clamp<int64_t>(first > 0 ? (first + sw - 1) / sw : 0, 0, wq);
+          const int64_t last = in_w - 1 + pad_left - ph;  // q*sw <= last
+          const int64_t q_hi = std::clamp<int64_t>(last >= 0 ? last / sw + 1 : 0, q_lo, wq);
+          std::fill(dst, dst + q_lo, 0.0f);
+          const float* src = xr + q_lo * sw + ph - pad_left;
+          const int64_t n = q_hi - q_lo;
+          if (sw == 1) std::memcpy(dst + q_lo, src, static_cast<size_t>(n) * sizeof(float));
+          else if (sw == 2) gather_s2_f32(src, dst + q_lo, n);
+          else for (int64_t q = 0; q < n; ++q) dst[q_lo + q] = src[q * sw];
+          std::fill(dst + q_hi, dst + wq, 0.0f);
+        }
+      }
+  };
+  if (pool && pool->size() > 1 && cin > 1) pool->parallel_for(cin, fill);
+  else fill(0, cin, 0);
+}
+
 void conv_direct_f32(const ConvDirect& cd, const float* x, float* y, const Epilogue& ep, ThreadPool* pool) {
   const ConvDirectParams& p = cd.p;
   const int64_t sw = p.stride_w, hp = cd.hp, wq = cd.wq;
-  // xb: [cin][hp][sw][wq], built by the calling thread, read by all.
+  // xb: [cin][hp][sw][wq], built before the rows are split, read by all.
   float* xb = conv_scratch(ConvScratchSlot::kDirectInput, static_cast<size_t>(p.in_channels * hp * sw * wq));
-  for (int64_t c = 0; c < p.in_channels; ++c)
-    for (int64_t h = 0; h < hp; ++h) {
-      const int64_t ih = h - p.pad_top;
-      const bool row_in = ih >= 0 && ih < p.in_h;
-      const float* xr = x + (c * p.in_h + ih) * p.in_w;
-      for (int64_t ph = 0; ph < sw; ++ph) {
-        float* dst = xb + ((c * hp + h) * sw + ph) * wq;
-        for (int64_t q = 0; q < wq; ++q) {
-          const int64_t iw = q * sw + ph - p.pad_left;
-          dst[q] = row_in && iw >= 0 && iw < p.in_w ? xr[iw] : 0.0f;
-        }
-      }
-    }
+  conv_fill_phase_padded(x, p.in_channels, p.in_h, p.in_w, p.pad_top, p.pad_left, hp, sw, wq, xb, pool);
   float clamp_min = -__builtin_inff(), clamp_max = __builtin_inff();
   bool hardswish = false, post = false;
   switch (ep.act.kind) {

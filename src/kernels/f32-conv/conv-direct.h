@@ -67,6 +67,12 @@ struct ConvDirect {
   size_t packed_bytes() const { return w.size() * sizeof(float); }
 };
 
+// The padded stride-phase layout above, built from x [cin, in_h, in_w] into xb [cin][hp][sw][wq] (rows past the
+// input and columns outside it are zero; channels split over the pool when given). Shared with the implicit-GEMM
+// conv (ops/conv_fast.cpp), which reads the same layout through row pointers.
+void conv_fill_phase_padded(const float* x, int64_t cin, int64_t in_h, int64_t in_w, int64_t pad_top, int64_t pad_left,
+                            int64_t hp, int64_t sw, int64_t wq, float* xb, ThreadPool* pool);
+
 // w: [Cout, Cin, KH, KW] (dilation 1, one group).
 ConvDirect conv_direct_prepare(const ConvDirectUkernel* uk, const float* w, const ConvDirectParams& p);
 // x: [Cin, H, W] -> y: [Cout, OH, OW], epilogue rows = output channels, columns = output pixels.

@@ -2,20 +2,12 @@
 #include <algorithm>
 #include <cstring>
 
-#include "core/cpu_features.h"
 #include "kernels/f32-gemm/f32-gemm.h"
 
 namespace edgerun::kernels {
 
 void gemm_pack_a(const float* a, int64_t lda, bool trans, int64_t i0, int64_t rows, int64_t k0, int64_t kc, int mr,
                  float* dst) {
-#if defined(__x86_64__) || defined(_M_X64)
-  static const bool avx512 = cpu_features().avx512f;
-  if (!trans && mr == 12 && avx512) {
-    gemm_pack_a_mr12__avx512(a, lda, i0, rows, k0, kc, dst);
-    return;
-  }
-#endif
   for (int64_t p0 = 0; p0 < rows; p0 += mr) {
     const int64_t r_eff = std::min<int64_t>(mr, rows - p0);
     float* panel = dst;  // [kc][mr]

@@ -16,13 +16,13 @@ bool always() { return true; }
 const GemmUkernel kGemmUkernels[] = {
 #if defined(__x86_64__) || defined(_M_X64)
     {"f32-gemm-12x32-avx512", 12, 32, has_avx512, f32_gemm_ukernel_12x32__avx512, f32_gemm_ukernel_12x32__avx512_any,
-     f32_gemm_ukernel_12x32__avx512_indirect},
-    {"f32-gemm-6x16-avx2", 6, 16, has_avx2_fma, f32_gemm_ukernel_6x16__avx2, nullptr, nullptr},
+     f32_gemm_ukernel_12x32__avx512_indirect, gemm_pack_a_mr12__avx512},
+    {"f32-gemm-6x16-avx2", 6, 16, has_avx2_fma, f32_gemm_ukernel_6x16__avx2, nullptr, nullptr, nullptr},
 #endif
 #if defined(__aarch64__)
-    {"f32-gemm-8x12-neon", 8, 12, has_neon, f32_gemm_ukernel_8x12__neon, nullptr, nullptr},
+    {"f32-gemm-8x12-neon", 8, 12, has_neon, f32_gemm_ukernel_8x12__neon, nullptr, nullptr, nullptr},
 #endif
-    {"f32-gemm-4x8-scalar", 4, 8, always, f32_gemm_ukernel_4x8__scalar, nullptr, nullptr},
+    {"f32-gemm-4x8-scalar", 4, 8, always, f32_gemm_ukernel_4x8__scalar, nullptr, nullptr, nullptr},
 };
 
 const GemvUkernel kGemvUkernels[] = {

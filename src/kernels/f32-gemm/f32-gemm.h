@@ -44,6 +44,8 @@ struct GemmUkernel {
   GemmUkernelFn fn;
   GemmUkernelAnyFn any = nullptr;  // optional: any tile shape, B with a row stride (see above)
   GemmUkernelIndirectFn indirect = nullptr;  // optional: any tile shape, B rows through a pointer table
+  // Optional: a faster packer of row-major A into this kernel's panels (gemm_pack_a's contract, trans = false).
+  void (*pack_a)(const float* a, int64_t lda, int64_t i0, int64_t rows, int64_t k0, int64_t kc, float* dst) = nullptr;
 };
 
 inline constexpr int kGemmMaxMr = 16;
@@ -104,7 +106,7 @@ void f32_gemv_rhs__neon(int64_t k, int nr, const float* a, const float* b, float
 // or a[k*lda + i] when trans) into ceil(rows/mr) panels of [kc][mr], panel stride kc*mr.
 void gemm_pack_a(const float* a, int64_t lda, bool trans, int64_t i0, int64_t rows, int64_t k0, int64_t kc, int mr,
                  float* dst);
-// The same for a row-major A (not trans) and mr = 12 with AVX-512 (gemm_pack_a calls it where it applies).
+// The same for a row-major A (not trans) and mr = 12 with AVX-512: f32-gemm-12x32-avx512's `pack_a`.
 void gemm_pack_a_mr12__avx512(const float* a, int64_t lda, int64_t i0, int64_t rows, int64_t k0, int64_t kc,
                               float* dst);
 // Columns [j0, j0 + cols) and k range [k0, k0 + kc) of B (B(k, j) = b[k*ldb + j], or b[j*ldb + k] when trans)

@@ -53,6 +53,14 @@ struct TileAct {
   float min = -__builtin_inff(), max = __builtin_inff();
   bool hardswish = false;
   bool post = false;  // activation_f32 over the finished rows (sigmoid, gelu, ...)
+  // The in-register part as the micro-kernel's tile parameters.
+  GemmTileParams params() const {
+    GemmTileParams p;
+    p.min = min;
+    p.max = max;
+    p.hardswish = hardswish;
+    return p;
+  }
 };
 
 TileAct split_activation(const Activation& act) {
@@ -79,6 +87,13 @@ float* scratch(size_t count, int which) {
 }
 
 int64_t round_up(int64_t x, int64_t r) { return (x + r - 1) / r * r; }
+
+// A's rows [i0, i0 + rows) x k range [k0, k0 + kc) into uk's panels: the kernel's own packer where it has one.
+void pack_a(const GemmUkernel& uk, const float* a, int64_t lda, bool trans, int64_t i0, int64_t rows, int64_t k0,
+            int64_t kc, float* dst) {
+  if (!trans && uk.pack_a) uk.pack_a(a, lda, i0, rows, k0, kc, dst);
+  else gemm_pack_a(a, lda, trans, i0, rows, k0, kc, uk.mr, dst);
+}
 
 // The epilogue's bias and residual offset to the tile at C(i, j) (only on the last K block).
 void offset_epilogue(GemmTileParams& p, const Epilogue& ep, int64_t i, int64_t j) {
@@ -146,10 +161,7 @@ void gemm_range(const GemmUkernel& uk, int64_t k, const Operand& a, const Operan
   // 64 x 3136 x 256: 1.34 -> 1.15 ms), so there is no pack fallback for plain B.
   const bool direct_b = uk.any && !b.packed && !b.trans;
   float* b_buf = b.packed || direct_b ? nullptr : scratch(static_cast<size_t>(round_up(std::min(nc_block, j_end - j_begin), nr) * kc_max), 1);
-  GemmTileParams p;
-  p.min = act.min;
-  p.max = act.max;
-  p.hardswish = act.hardswish;
+  GemmTileParams p = act.params();
   for (int64_t jc = j_begin; jc < j_end; jc += nc_block) {
     const int64_t nc = std::min(nc_block, j_end - jc);
     for (int64_t pc = 0; pc < k; pc += kKc) {
@@ -178,7 +190,7 @@ void gemm_range(const GemmUkernel& uk, int64_t k, const Operand& a, const Operan
           a_panels = a.packed + packed_offset(a.panels, uk.mr, pc, kc, ic / mr);
           a_stride = kc * mr;
         } else {
-          gemm_pack_a(a.raw, a.ld, a.trans, ic, mc, pc, kc, uk.mr, a_buf);
+          pack_a(uk, a.raw, a.ld, a.trans, ic, mc, pc, kc, a_buf);
           a_panels = a_buf;
           a_stride = kc * mr;
         }
@@ -294,8 +306,8 @@ PackedLhs pack_lhs(const float* a, int64_t m, int64_t k, int64_t lda, const Gemm
   const int64_t panels = (m + p.uk->mr - 1) / p.uk->mr;
   if (m > 0)
     for (int64_t k0 = 0; k0 < k; k0 += kKc)
-      gemm_pack_a(a, lda, false, 0, m, k0, std::min(kKc, k - k0), p.uk->mr,
-                  p.data.data() + packed_offset(panels, p.uk->mr, k0, 0, 0));
+      pack_a(*p.uk, a, lda, false, 0, m, k0, std::min(kKc, k - k0),
+             p.data.data() + packed_offset(panels, p.uk->mr, k0, 0, 0));
   return p;
 }
 
@@ -340,10 +352,7 @@ void gemm_packed_lhs_rows(const PackedLhs& a, const float* const* b_rows, int64_
   // serves that many tiles before the next one is loaded.
   const int64_t group = std::max<int64_t>(1, kNcTarget / n);
   auto range = [&](int64_t r0, int64_t r1, int64_t p0, int64_t p1) {
-    GemmTileParams p;
-    p.min = act.min;
-    p.max = act.max;
-    p.hardswish = act.hardswish;
+    GemmTileParams p = act.params();
     for (int64_t rg = r0; rg < r1; rg += group) {
       const int64_t rge = std::min(r1, rg + group);
       for (int64_t pc = 0; pc < k; pc += kKc) {
