@@ -38,6 +38,11 @@ const Shape3 kShapes[] = {
     {"mobilenetv2_1x1_32x784x192", 32, 784, 192},
     {"mobilenetv2_1x1_1280x49x320", 1280, 49, 320},
     {"vit_tiny_qkv_197x576x192", 197, 576, 192},
+    {"squeezenet_expand3x3_64x3025x144", 64, 3025, 144},
+    {"squeezenet_classifier_1000x169x512", 1000, 169, 512},
+    {"exp_96x1024x16", 96, 1024, 16},
+    {"exp_96x2048x16", 96, 2048, 16},
+    {"exp_96x12544x64", 96, 12544, 64},
 };
 
 std::vector<float> random_floats(size_t n) {

@@ -7,32 +7,12 @@
 namespace edgerun::kernels {
 namespace {
 
-inline __m256 finish(__m256 v, const float* c_old, const float* bias_col, __m256 bias_row, const float* res,
-                     const GemmTileParams& p, __m256 vmin, __m256 vmax) {
-  if (p.accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(c_old));
-  if (p.epilogue) {
-    if (p.bias) v = _mm256_add_ps(v, p.bias_per_column ? _mm256_loadu_ps(bias_col) : bias_row);
-    if (res) v = _mm256_add_ps(v, _mm256_loadu_ps(res));
-    v = _mm256_min_ps(vmax, _mm256_max_ps(vmin, v));  // NaN propagates like std::min/max
-    if (p.hardswish) {
-      __m256 g = _mm256_fmadd_ps(v, _mm256_set1_ps(1.0f / 6.0f), _mm256_set1_ps(0.5f));
-      g = _mm256_min_ps(_mm256_max_ps(g, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
-      v = _mm256_mul_ps(v, g);
-    }
-  }
-  return v;
-}
-
-inline void store_row(float* c, int r, int64_t ldc, __m256 lo, __m256 hi, const GemmTileParams& p, __m256 vmin,
-                      __m256 vmax) {
-  float* cr = c + r * ldc;
-  const __m256 brow = p.bias && !p.bias_per_column ? _mm256_set1_ps(p.bias[r]) : _mm256_setzero_ps();
-  const float* res = p.residual ? p.residual + r * p.ld_residual : nullptr;
-  lo = finish(lo, cr, p.bias, brow, res, p, vmin, vmax);
-  hi = finish(hi, cr + 8, p.bias ? p.bias + 8 : nullptr, brow, res ? res + 8 : nullptr, p, vmin, vmax);
-  _mm256_storeu_ps(cr, lo);
-  _mm256_storeu_ps(cr + 8, hi);
-}
+// The epilogue runs one feature at a time over all rows (as in the AVX-512 kernel): the tests on p once per tile.
+// ER_EACH(OP) applies OP to both halves of every row: c##r##h = op(c##r##h, row r, column offset).
+#define ER_EACH(OP) OP(0) OP(1) OP(2) OP(3) OP(4) OP(5)
+#define ER_APPLY(r)               \
+  c##r##0 = op(c##r##0, r, 0);    \
+  c##r##1 = op(c##r##1, r, 8);
 
 }  // namespace
 
@@ -67,13 +47,53 @@ void f32_gemm_ukernel_6x16__avx2(int64_t kc, const float* a, const float* b, flo
     a += 6;
     b += 16;
   }
-  const __m256 vmin = _mm256_set1_ps(p.min), vmax = _mm256_set1_ps(p.max);
-  store_row(c, 0, ldc, c00, c01, p, vmin, vmax);
-  store_row(c, 1, ldc, c10, c11, p, vmin, vmax);
-  store_row(c, 2, ldc, c20, c21, p, vmin, vmax);
-  store_row(c, 3, ldc, c30, c31, p, vmin, vmax);
-  store_row(c, 4, ldc, c40, c41, p, vmin, vmax);
-  store_row(c, 5, ldc, c50, c51, p, vmin, vmax);
+  if (p.accumulate) {
+    const auto op = [&](__m256 v, int r, int j) { return _mm256_add_ps(v, _mm256_loadu_ps(c + r * ldc + j)); };
+    ER_EACH(ER_APPLY)
+  }
+  if (p.epilogue) {
+    if (p.bias && p.bias_per_column) {
+      const __m256 bc0 = _mm256_loadu_ps(p.bias), bc1 = _mm256_loadu_ps(p.bias + 8);
+      const auto op = [&](__m256 v, int, int j) { return _mm256_add_ps(v, j ? bc1 : bc0); };
+      ER_EACH(ER_APPLY)
+    } else if (p.bias) {
+      const auto op = [&](__m256 v, int r, int) { return _mm256_add_ps(v, _mm256_broadcast_ss(p.bias + r)); };
+      ER_EACH(ER_APPLY)
+    }
+    if (p.residual) {
+      const auto op = [&](__m256 v, int r, int j) {
+        return _mm256_add_ps(v, _mm256_loadu_ps(p.residual + r * p.ld_residual + j));
+      };
+      ER_EACH(ER_APPLY)
+    }
+    // NaN propagates like std::min/max (operand order); bounds at -inf / +inf are skipped.
+    if (p.min != -__builtin_inff()) {
+      const __m256 vmin = _mm256_set1_ps(p.min);
+      const auto op = [&](__m256 v, int, int) { return _mm256_max_ps(vmin, v); };
+      ER_EACH(ER_APPLY)
+    }
+    if (p.max != __builtin_inff()) {
+      const __m256 vmax = _mm256_set1_ps(p.max);
+      const auto op = [&](__m256 v, int, int) { return _mm256_min_ps(vmax, v); };
+      ER_EACH(ER_APPLY)
+    }
+    if (p.hardswish) {
+      const auto op = [&](__m256 v, int, int) {
+        __m256 g = _mm256_fmadd_ps(v, _mm256_set1_ps(1.0f / 6.0f), _mm256_set1_ps(0.5f));
+        g = _mm256_min_ps(_mm256_max_ps(g, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
+        return _mm256_mul_ps(v, g);
+      };
+      ER_EACH(ER_APPLY)
+    }
+  }
+  const auto op = [&](__m256 v, int r, int j) {
+    _mm256_storeu_ps(c + r * ldc + j, v);
+    return v;
+  };
+  ER_EACH(ER_APPLY)
 }
+
+#undef ER_EACH
+#undef ER_APPLY
 
 }  // namespace edgerun::kernels

@@ -8,35 +8,13 @@
 namespace edgerun::kernels {
 namespace {
 
-inline float32x4_t finish(float32x4_t v, const float* c_old, const float* bias_col, float32x4_t bias_row,
-                          const float* res, const GemmTileParams& p, float32x4_t vmin, float32x4_t vmax) {
-  if (p.accumulate) v = vaddq_f32(v, vld1q_f32(c_old));
-  if (p.epilogue) {
-    if (p.bias) v = vaddq_f32(v, p.bias_per_column ? vld1q_f32(bias_col) : bias_row);
-    if (res) v = vaddq_f32(v, vld1q_f32(res));
-    v = vminq_f32(vmax, vmaxq_f32(vmin, v));  // FMAX/FMIN propagate NaN like the reference
-    if (p.hardswish) {
-      float32x4_t g = vfmaq_f32(vdupq_n_f32(0.5f), v, vdupq_n_f32(1.0f / 6.0f));
-      g = vminq_f32(vmaxq_f32(g, vdupq_n_f32(0.0f)), vdupq_n_f32(1.0f));
-      v = vmulq_f32(v, g);
-    }
-  }
-  return v;
-}
-
-inline void store_row(float* c, int r, int64_t ldc, float32x4_t v0, float32x4_t v1, float32x4_t v2,
-                      const GemmTileParams& p, float32x4_t vmin, float32x4_t vmax) {
-  float* cr = c + r * ldc;
-  const float32x4_t brow = p.bias && !p.bias_per_column ? vdupq_n_f32(p.bias[r]) : vdupq_n_f32(0.0f);
-  const float* res = p.residual ? p.residual + r * p.ld_residual : nullptr;
-  const float* bc = p.bias;
-  v0 = finish(v0, cr, bc, brow, res, p, vmin, vmax);
-  v1 = finish(v1, cr + 4, bc ? bc + 4 : nullptr, brow, res ? res + 4 : nullptr, p, vmin, vmax);
-  v2 = finish(v2, cr + 8, bc ? bc + 8 : nullptr, brow, res ? res + 8 : nullptr, p, vmin, vmax);
-  vst1q_f32(cr, v0);
-  vst1q_f32(cr + 4, v1);
-  vst1q_f32(cr + 8, v2);
-}
+// The epilogue runs one feature at a time over all rows (as in the x86 kernels): the tests on p once per tile,
+// not once per row. ER_EACH(OP) applies OP to the three quarters of every row: c##r##q = op(c##r##q, r, column).
+#define ER_EACH(OP) OP(0) OP(1) OP(2) OP(3) OP(4) OP(5) OP(6) OP(7)
+#define ER_APPLY(r)            \
+  c##r##0 = op(c##r##0, r, 0); \
+  c##r##1 = op(c##r##1, r, 4); \
+  c##r##2 = op(c##r##2, r, 8);
 
 }  // namespace
 
@@ -76,15 +54,53 @@ void f32_gemm_ukernel_8x12__neon(int64_t kc, const float* a, const float* b, flo
     a += 8;
     b += 12;
   }
-  const float32x4_t vmin = vdupq_n_f32(p.min), vmax = vdupq_n_f32(p.max);
-  store_row(c, 0, ldc, c00, c01, c02, p, vmin, vmax);
-  store_row(c, 1, ldc, c10, c11, c12, p, vmin, vmax);
-  store_row(c, 2, ldc, c20, c21, c22, p, vmin, vmax);
-  store_row(c, 3, ldc, c30, c31, c32, p, vmin, vmax);
-  store_row(c, 4, ldc, c40, c41, c42, p, vmin, vmax);
-  store_row(c, 5, ldc, c50, c51, c52, p, vmin, vmax);
-  store_row(c, 6, ldc, c60, c61, c62, p, vmin, vmax);
-  store_row(c, 7, ldc, c70, c71, c72, p, vmin, vmax);
+  if (p.accumulate) {
+    const auto op = [&](float32x4_t v, int r, int j) { return vaddq_f32(v, vld1q_f32(c + r * ldc + j)); };
+    ER_EACH(ER_APPLY)
+  }
+  if (p.epilogue) {
+    if (p.bias && p.bias_per_column) {
+      const float* bc = p.bias;
+      const auto op = [&](float32x4_t v, int, int j) { return vaddq_f32(v, vld1q_f32(bc + j)); };
+      ER_EACH(ER_APPLY)
+    } else if (p.bias) {
+      const auto op = [&](float32x4_t v, int r, int) { return vaddq_f32(v, vdupq_n_f32(p.bias[r])); };
+      ER_EACH(ER_APPLY)
+    }
+    if (p.residual) {
+      const auto op = [&](float32x4_t v, int r, int j) {
+        return vaddq_f32(v, vld1q_f32(p.residual + r * p.ld_residual + j));
+      };
+      ER_EACH(ER_APPLY)
+    }
+    // FMAX/FMIN propagate NaN like the reference; bounds at -inf / +inf are skipped.
+    if (p.min != -__builtin_inff()) {
+      const float32x4_t vmin = vdupq_n_f32(p.min);
+      const auto op = [&](float32x4_t v, int, int) { return vmaxq_f32(vmin, v); };
+      ER_EACH(ER_APPLY)
+    }
+    if (p.max != __builtin_inff()) {
+      const float32x4_t vmax = vdupq_n_f32(p.max);
+      const auto op = [&](float32x4_t v, int, int) { return vminq_f32(vmax, v); };
+      ER_EACH(ER_APPLY)
+    }
+    if (p.hardswish) {
+      const auto op = [&](float32x4_t v, int, int) {
+        float32x4_t g = vfmaq_f32(vdupq_n_f32(0.5f), v, vdupq_n_f32(1.0f / 6.0f));
+        g = vminq_f32(vmaxq_f32(g, vdupq_n_f32(0.0f)), vdupq_n_f32(1.0f));
+        return vmulq_f32(v, g);
+      };
+      ER_EACH(ER_APPLY)
+    }
+  }
+  const auto op = [&](float32x4_t v, int r, int j) {
+    vst1q_f32(c + r * ldc + j, v);
+    return v;
+  };
+  ER_EACH(ER_APPLY)
 }
+
+#undef ER_EACH
+#undef ER_APPLY
 
 }  // namespace edgerun::kernels

@@ -109,8 +109,13 @@ void offset_epilogue(GemmTileParams& p, const Epilogue& ep, int64_t i, int64_t j
 }
 
 // One tile at C(i, j) of m_eff x n_eff (<= mr x nr) valid elements; B panel rows ldb floats apart.
+// `base` by reference, copied here: passed by value, GCC built the argument from byte stores and 16-byte loads of
+// the same bytes, a failed store-to-load forward that waited for the previous tile's stores of C to drain (27 % of
+// a K = 16 GEMM).
 void run_tile(const GemmUkernel& uk, int64_t kc, const float* ap, const float* bp, int64_t ldb, float* c,
-              int64_t ldc, int64_t i, int64_t j, int64_t m_eff, int64_t n_eff, GemmTileParams p, const Epilogue& ep) {
+              int64_t ldc, int64_t i, int64_t j, int64_t m_eff, int64_t n_eff, const GemmTileParams& base,
+              const Epilogue& ep) {
+  GemmTileParams p = base;
   offset_epilogue(p, ep, i, j);
   if (uk.any) {
     uk.any(kc, ap, bp, ldb, c + i * ldc + j, ldc, static_cast<int>(m_eff), static_cast<int>(n_eff), p);
