@@ -70,7 +70,7 @@ bool op_is_view(const std::string& op_type) {
 namespace {
 
 MemoryPlan plan_variant(const std::vector<MemoryStep>& steps, const std::vector<MemoryValue>& values,
-                        const std::vector<int>& graph_outputs, bool alias, bool in_place) {
+                        const std::vector<int>& graph_outputs, bool alias, bool in_place, bool concat) {
   const size_t nv = values.size();
   MemoryPlan plan;
   plan.offset.assign(nv, -1);
@@ -79,6 +79,7 @@ MemoryPlan plan_variant(const std::vector<MemoryStep>& steps, const std::vector<
 
   // root[v]: the value whose buffer v lives in (itself unless aliased or written in place).
   std::vector<int> root(nv, -1);
+  std::vector<size_t> sub_offset(nv, 0);  // byte offset of v inside its root's buffer (Concat inputs)
   std::vector<std::vector<int>> members(nv);  // per root: the values sharing its buffer
   for (size_t v = 0; v < nv; ++v)
     if (values[v].arena) {
@@ -155,6 +156,41 @@ MemoryPlan plan_variant(const std::vector<MemoryStep>& steps, const std::vector<
     }
   }
 
+  if (concat) {
+    // Concat in place: each input is produced straight into its slice of the output. Only inputs whose buffer is
+    // their own (no views, not written in place), read last by this Concat (so nothing can overwrite the slice
+    // while they are still read: an in-place consumer of the output comes later) and listed once.
+    for (size_t k = 0; k < order.size(); ++k) {
+      const MemoryStep& st = steps[order[k]];
+      if (!st.concat_slices || st.outputs.size() != 1 || !arena(st.outputs[0])) continue;
+      const int out = st.outputs[0];
+      if (root[static_cast<size_t>(out)] != out) continue;
+      const MemoryValue& ov = values[static_cast<size_t>(out)];
+      size_t bytes = 0;
+      bool ok = !st.inputs.empty();
+      for (size_t i = 0; ok && i < st.inputs.size(); ++i) {
+        const int in = st.inputs[i];
+        ok = arena(in) && root[static_cast<size_t>(in)] == in && members[static_cast<size_t>(in)].size() == 1 &&
+             last[static_cast<size_t>(in)] == k && values[static_cast<size_t>(in)].dtype == ov.dtype &&
+             std::count(st.inputs.begin(), st.inputs.end(), in) == 1;
+        if (ok) bytes += values[static_cast<size_t>(in)].bytes;
+      }
+      if (!ok || bytes != ov.bytes) continue;
+      size_t off = 0;
+      for (int in : st.inputs) {
+        const size_t v = static_cast<size_t>(in);
+        root[v] = out;
+        sub_offset[v] = off;
+        off += values[v].bytes;
+        members[static_cast<size_t>(out)].push_back(in);
+        members[v].clear();
+        first[static_cast<size_t>(out)] = std::min(first[static_cast<size_t>(out)], first[v]);
+      }
+      plan.skip[order[k]] = true;
+      ++plan.concat_steps;
+    }
+  }
+
   std::vector<Buffer> bufs;
   std::vector<int> buf_of_root(nv, -1);
   for (size_t v = 0; v < nv; ++v) {
@@ -171,7 +207,7 @@ MemoryPlan plan_variant(const std::vector<MemoryStep>& steps, const std::vector<
   for (size_t v = 0; v < nv; ++v) {
     if (root[v] < 0) continue;
     int b = buf_of_root[static_cast<size_t>(root[v])];
-    if (b >= 0) plan.offset[v] = static_cast<int64_t>(bufs[static_cast<size_t>(b)].offset);
+    if (b >= 0) plan.offset[v] = static_cast<int64_t>(bufs[static_cast<size_t>(b)].offset + sub_offset[v]);
   }
   return plan;
 }
@@ -180,14 +216,16 @@ MemoryPlan plan_variant(const std::vector<MemoryStep>& steps, const std::vector<
 
 MemoryPlan plan_memory(const std::vector<MemoryStep>& steps, const std::vector<MemoryValue>& values,
                        const std::vector<int>& graph_outputs, bool reuse_buffers) {
-  MemoryPlan plain = plan_variant(steps, values, graph_outputs, false, false);
+  MemoryPlan plain = plan_variant(steps, values, graph_outputs, false, false, false);
   if (!reuse_buffers) return plain;
   // Greedy placement is not monotone: longer-lived shared buffers can fragment the arena. Keep the most
-  // reuse that does not grow it.
-  MemoryPlan full = plan_variant(steps, values, graph_outputs, true, true);
-  if (full.arena_bytes <= plain.arena_bytes) return full;
-  MemoryPlan alias_only = plan_variant(steps, values, graph_outputs, true, false);
-  return alias_only.arena_bytes <= plain.arena_bytes ? alias_only : plain;
+  // reuse that does not grow it (views, in place, Concat slices; then without in place; then without Concat).
+  const bool variants[][3] = {{true, true, true}, {true, false, true}, {true, true, false}, {true, false, false}};
+  for (const auto& f : variants) {
+    MemoryPlan p = plan_variant(steps, values, graph_outputs, f[0], f[1], f[2]);
+    if (p.arena_bytes <= plain.arena_bytes) return p;
+  }
+  return plain;
 }
 
 }  // namespace edgerun

@@ -1,6 +1,8 @@
 // Activation memory: places the run-time values of a plan in one arena by lifetime. With buffer reuse on,
 // view ops (Reshape, Flatten, Squeeze, Unsqueeze, Identity) alias their input's buffer and skip their copy,
-// and element-wise ops (opt-in list) write into an input buffer that dies at that step.
+// element-wise ops (opt-in list) write into an input buffer that dies at that step, and a Concat whose inputs are
+// consecutive byte ranges of its output (outer size 1: NCHW channel concat at batch 1) has its producers write
+// straight into those ranges (the Concat step is skipped).
 #pragma once
 
 #include <cstddef>
@@ -15,6 +17,7 @@ namespace edgerun {
 struct MemoryStep {
   std::string op_type;  // default-domain op type ("" for other domains: never aliased nor in place)
   std::vector<int> inputs, outputs;  // value ids, -1 = omitted
+  bool concat_slices = false;        // outputs[0] holds inputs' bytes back to back, in order (Concat, outer 1)
 };
 
 struct MemoryValue {
@@ -26,9 +29,10 @@ struct MemoryValue {
 
 struct MemoryPlan {
   std::vector<int64_t> offset;  // per value: byte offset in the arena, -1 when not an arena value
-  std::vector<bool> skip;       // per step: a view op whose output aliases its input (no kernel call)
+  std::vector<bool> skip;       // per step: a view op whose output aliases its input, or a Concat whose
+                                // inputs were written into its output (no kernel call)
   size_t arena_bytes = 0;
-  size_t aliased_steps = 0, in_place_steps = 0;
+  size_t aliased_steps = 0, in_place_steps = 0, concat_steps = 0;
 };
 
 // `steps` in execution order; `values` indexed by value id; `graph_outputs` stay alive to the end.

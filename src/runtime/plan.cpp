@@ -281,12 +281,24 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
   std::vector<MemoryStep> msteps;
   for (const Step& st : plan->steps_) {
     const Node& n = g.nodes[static_cast<size_t>(st.node)];
-    msteps.push_back(MemoryStep{n.domain.empty() ? n.op_type : std::string(), n.inputs, n.outputs});
+    MemoryStep ms{n.domain.empty() ? n.op_type : std::string(), n.inputs, n.outputs};
+    if (ms.op_type == "Concat" && n.outputs.size() == 1 && n.outputs[0] >= 0) {
+      // Outer size 1 (every dim before the axis is 1): the inputs are consecutive byte ranges of the output.
+      const Shape& os = infos[static_cast<size_t>(n.outputs[0])].shape;
+      const int64_t rank = static_cast<int64_t>(os.size());
+      int64_t axis = n.attr_int("axis", 1);
+      if (axis < 0) axis += rank;
+      bool outer1 = axis >= 0 && axis < rank;
+      for (int64_t d = 0; outer1 && d < axis; ++d) outer1 = os[static_cast<size_t>(d)] == 1;
+      ms.concat_slices = outer1;
+    }
+    msteps.push_back(std::move(ms));
   }
   MemoryPlan mem = plan_memory(msteps, mvalues, g.outputs, reuse_buffers);
   plan->arena_bytes_ = mem.arena_bytes;
   plan->aliased_ = mem.aliased_steps;
   plan->in_place_ = mem.in_place_steps;
+  plan->concat_in_place_ = mem.concat_steps;
   ER_ASSIGN_OR_RETURN(Tensor arena, allocate_tensor(DType::kUInt8, {static_cast<int64_t>(plan->arena_bytes_)}, "activation arena"));
   auto keep = std::make_shared<Tensor>(arena);
   for (size_t v = 0; v < g.values.size(); ++v) {

@@ -73,6 +73,7 @@ class Plan {
   size_t num_dead_nodes() const { return dead_nodes_; }  // skipped: outputs never used
   size_t num_aliased() const { return aliased_; }        // view ops turned into aliases (no step)
   size_t num_in_place() const { return in_place_; }      // steps writing into an input's buffer
+  size_t num_concat_in_place() const { return concat_in_place_; }  // Concats whose inputs were produced in place
 
   // Releases (madvise) the file pages of initializers that every run-time reader packed at prepare and
   // that nothing reads at run time; returns the bytes of whole pages released. Only for mmapped models.
@@ -94,7 +95,7 @@ class Plan {
   std::vector<std::pair<int, Tensor>> staged_inputs_;
   size_t arena_bytes_ = 0;
   size_t folded_ = 0;
-  size_t dead_nodes_ = 0, aliased_ = 0, in_place_ = 0;
+  size_t dead_nodes_ = 0, aliased_ = 0, in_place_ = 0, concat_in_place_ = 0;
   bool profiling_ = false;
   std::vector<StepProfile> profile_;
 };

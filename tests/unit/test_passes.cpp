@@ -548,6 +548,55 @@ TEST(PlanMemory, NoInPlaceWhileInputIsStillRead) {
   }
 }
 
+// Concat in place: producers write straight into their slice of the output (outer size 1) and the Concat step is
+// skipped; not when an input is still read after the Concat, is listed twice, or the outer size is above 1.
+TEST(PlanMemory, ConcatInputsProducedInPlace) {
+  struct Case {
+    const char* name;
+    std::vector<std::string> nodes;
+    std::vector<int64_t> y_shape;
+    size_t concats_in_place;
+  };
+  const std::vector<Case> cases = {
+      {"channels", {t::node("Exp", {"X"}, {"a"}), t::node("Neg", {"X"}, {"b"}), t::node("Sigmoid", {"X"}, {"c"}),
+                    t::node("Concat", {"a", "b", "c"}, {"d"}, "", {t::attr_int("axis", 1)}), t::node("Relu", {"d"}, {"Y"})},
+       {1, 6, 8}, 1},
+      {"negative axis", {t::node("Exp", {"X"}, {"a"}), t::node("Neg", {"X"}, {"b"}),
+                         t::node("Concat", {"a", "b"}, {"Y"}, "", {t::attr_int("axis", -2)})},
+       {1, 4, 8}, 1},
+      // Relu runs in place over d: had `a` been produced into d, the last Concat would read it overwritten.
+      {"input read later", {t::node("Exp", {"X"}, {"a"}), t::node("Neg", {"X"}, {"b"}),
+                            t::node("Concat", {"a", "b"}, {"d"}, "", {t::attr_int("axis", 1)}),
+                            t::node("Relu", {"d"}, {"e"}),
+                            t::node("Concat", {"e", "a"}, {"Y"}, "", {t::attr_int("axis", 1)})},
+       {1, 6, 8}, 0},
+      {"input twice", {t::node("Exp", {"X"}, {"a"}), t::node("Concat", {"a", "a"}, {"Y"}, "", {t::attr_int("axis", 1)})},
+       {1, 4, 8}, 0},
+      {"outer above one", {t::node("Exp", {"X"}, {"a"}), t::node("Neg", {"X"}, {"b"}),
+                           t::node("Concat", {"a", "b"}, {"Y"}, "", {t::attr_int("axis", 2)})},
+       {1, 2, 16}, 0},
+  };
+  for (const Case& c : cases) {
+    t::GraphParts p;
+    p.inputs = {f32_input("X", {1, 2, 8})};
+    p.nodes = c.nodes;
+    p.outputs = {f32_input("Y", c.y_shape)};
+    auto m = load(p);
+    ASSERT_TRUE(m) << c.name;
+    Tensor x = Tensor::from_vector(DType::kFloat32, {1, 2, 8}, random_floats(16, 21));
+    auto plain = Plan::build(*m, {x}, nullptr, nullptr, true, false);
+    auto reuse = Plan::build(*m, {x}, nullptr, nullptr, true, true);
+    ASSERT_TRUE(plain.ok() && reuse.ok()) << c.name;
+    EXPECT_EQ((*plain)->num_concat_in_place(), 0u) << c.name;
+    EXPECT_EQ((*reuse)->num_concat_in_place(), c.concats_in_place) << c.name;
+    std::vector<Tensor> a, b;
+    ASSERT_TRUE((*plain)->run({x}, &a).ok()) << c.name;
+    ASSERT_TRUE((*reuse)->run({x}, &b).ok()) << c.name;
+    ASSERT_TRUE((*reuse)->run({x}, &b).ok()) << c.name;  // a second run reuses the arena
+    expect_close(a, b, 0.0);
+  }
+}
+
 // Released weight pages are re-read from the file when needed: results stay right.
 TEST(PlanMemory, ReleasingWeightPagesKeepsResults) {
   std::filesystem::path path = std::filesystem::temp_directory_path() / "edgerun_test_release_pages.onnx";
