@@ -12,6 +12,8 @@
 #include "kernels/f32-dwconv/dwconv.h"
 #include "kernels/f32-gemm/f32-gemm.h"
 #include "kernels/f32-gemm/gemm.h"
+#include "kernels/f32-transpose/transpose.h"
+#include "kernels/f32-vmath/vmath.h"
 
 namespace edgerun {
 namespace {
@@ -79,22 +81,81 @@ size_t packed_size(const std::vector<kernels::PackedLhs>& v) {
   return b;
 }
 
-// 1x1, stride 1, no padding: the input planes are the GEMM's right operand as they are.
+// Output pixels as the GEMM's rows, for narrow maps (one group). NCHW puts the pixels of a plane in the GEMM's
+// columns, and 7x7 maps fill 49 of the 64 columns of two 32-wide tiles; as rows they fill whole tiles (the micro-kernel
+// computes partial row panels exactly) and the output channels, mostly multiples of 32, are the columns:
+// C^T[P, Cout] = X^T[P, K] * W^T[K, Cout] into scratch, then transposed into the planes (residual added there).
+bool use_pixel_rows(int64_t pixels, int64_t out_channels) {
+  const kernels::GemmUkernel* uk = kernels::default_gemm_ukernel();
+  constexpr int64_t kMaxPixels = 512;  // scratch P x Cout; wider maps fill their column tiles anyway
+  // One pixel (squeeze-excitation convs on pooled maps) stays with the GEMV of the column path.
+  if (!uk || pixels < 2 || pixels > kMaxPixels) return false;
+  auto col_fill = [&](int64_t n) {  // useful share of the columns computed (half-width last tile with `any`)
+    const int64_t full = n / uk->nr * uk->nr, rest = n - full;
+    const int64_t computed = full + (rest == 0 ? 0 : uk->any && rest <= uk->nr / 2 ? uk->nr / 2 : uk->nr);
+    return static_cast<double>(n) / static_cast<double>(computed);
+  };
+  auto row_fill = [&](int64_t m) {  // `any` computes partial row panels exactly
+    if (uk->any) return 1.0;
+    return static_cast<double>(m) / static_cast<double>((m + uk->mr - 1) / uk->mr * uk->mr);
+  };
+  // The transpose back costs a few percent of the GEMM: worth it only for a clearly better fill (49 pixels:
+  // 0.77 -> 1.0 with the 12x32 AVX-512 kernel; 196: 0.94, kept in columns).
+  constexpr double kTransposeCost = 0.92;
+  return row_fill(pixels) * col_fill(out_channels) * kTransposeCost > col_fill(pixels) * row_fill(out_channels);
+}
+
+// W [Cout, K] packed as the right operand W^T [K, Cout] for the pixel-rows GEMM.
+kernels::PackedRhs pack_pixel_rows_weights(const float* w, int64_t out_channels, int64_t k) {
+  return kernels::pack_rhs(w, k, out_channels, k, /*transposed=*/true);
+}
+
+// y[c, j] for j < pixels (row stride ldy) = conv output from the pixel-rows GEMM over x = [K, pixels] (row stride
+// ldx): bias in the GEMM, the residual added in the transpose, the activation in the GEMM (no residual) or after.
+void run_pixel_rows(const kernels::PackedRhs& w, const float* x, int64_t pixels, int64_t ldx, float* y, int64_t ldy,
+                    const Epilogue& ep, ThreadPool* pool) {
+  const int64_t cout = w.n;
+  Epilogue e;
+  e.bias = ep.bias;
+  e.bias_per_column = true;
+  if (!ep.residual) e.act = ep.act;
+  float* ct = kernels::conv_scratch(kernels::ConvScratchSlot::kPixelRows, static_cast<size_t>(pixels * cout));
+  kernels::gemm_packed_rhs(x, pixels, ldx, w, ct, cout, e, pool, /*trans_a=*/true);
+  const bool post_act = ep.residual && ep.act.kind != kernels::Act::kNone;
+  auto back = [&](int64_t c0, int64_t c1) {
+    kernels::transpose_f32(ct + c0, pixels, c1 - c0, cout, y + c0 * ldy, ldy,
+                           ep.residual ? ep.residual + c0 * ep.ld_residual : nullptr, ep.ld_residual);
+    if (post_act)
+      for (int64_t c = c0; c < c1; ++c) kernels::activation_f32(ep.act, y + c * ldy, y + c * ldy, pixels);
+  };
+  constexpr int64_t kBlock = 16;  // channels per transpose block
+  const int64_t blocks = (cout + kBlock - 1) / kBlock;
+  if (pool && pool->size() > 1 && blocks >= 2 * pool->size())
+    pool->parallel_for(blocks, [&](int64_t b, int64_t e2, int) { back(b * kBlock, std::min(cout, e2 * kBlock)); });
+  else
+    back(0, cout);
+}
+
+// 1x1, stride 1, no padding: the input planes are the GEMM's right operand as they are (or, on narrow maps, the
+// transposed left operand of the pixel-rows GEMM).
 class Conv1x1Kernel : public FastConvKernel {
  public:
   Conv1x1Kernel(const FastConvParams& p, Tensor bias, const float* w) : FastConvKernel(p, std::move(bias)) {
-    w_ = pack_groups(w, p_.group, mg_, cg_);
+    if (p_.group == 1 && use_pixel_rows(out_plane_, mg_)) wt_ = pack_pixel_rows_weights(w, mg_, cg_);
+    else w_ = pack_groups(w, p_.group, mg_, cg_);
   }
-  size_t packed_bytes() const override { return packed_size(w_); }
-  const char* variant() const override { return "conv-1x1-gemm"; }
+  size_t packed_bytes() const override { return packed_size(w_) + wt_.bytes(); }
+  const char* variant() const override { return w_.empty() ? "conv-1x1-gemm-pixel-rows" : "conv-1x1-gemm"; }
 
  private:
   void run_image(const float* x, float* y, const Epilogue& ep, ThreadPool* pool) override {
+    if (w_.empty()) return run_pixel_rows(wt_, x, out_plane_, in_plane_, y, out_plane_, ep, pool);
     for (int64_t g = 0; g < p_.group; ++g)
       kernels::gemm_packed_lhs(w_[static_cast<size_t>(g)], x + g * cg_ * in_plane_, out_plane_, in_plane_,
                                y + g * mg_ * out_plane_, out_plane_, group_epilogue(ep, g, 0), pool);
   }
   std::vector<kernels::PackedLhs> w_;
+  kernels::PackedRhs wt_;  // pixel rows: W^T
 };
 
 // One input and one output channel per group.
@@ -191,7 +252,8 @@ class ConvIm2colKernel : public FastConvKernel {
   ConvIm2colKernel(const FastConvParams& p, Tensor bias, const float* w) : FastConvKernel(p, std::move(bias)) {
     const nn::Window3d& win = p_.win;
     k_ = cg_ * win.kernel_size();
-    w_ = pack_groups(w, p_.group, mg_, k_);
+    if (p_.group == 1 && use_pixel_rows(out_plane_, mg_)) wt_ = pack_pixel_rows_weights(w, mg_, k_);
+    else w_ = pack_groups(w, p_.group, mg_, k_);
     ip_.channels = cg_;
     ip_.in_h = win.in[1];
     ip_.in_w = win.in[2];
@@ -211,11 +273,16 @@ class ConvIm2colKernel : public FastConvKernel {
     if (tile_ >= out_plane_) tile_ = std::max<int64_t>(out_plane_, 1);
     tiles_ = (out_plane_ + tile_ - 1) / tile_;
   }
-  size_t packed_bytes() const override { return packed_size(w_); }
-  const char* variant() const override { return "conv-im2col-gemm"; }
+  size_t packed_bytes() const override { return packed_size(w_) + wt_.bytes(); }
+  const char* variant() const override { return w_.empty() ? "conv-im2col-gemm-pixel-rows" : "conv-im2col-gemm"; }
 
  private:
   void run_image(const float* x, float* y, const Epilogue& ep, ThreadPool* pool) override {
+    if (w_.empty()) {  // pixel rows (narrow map, whole plane in one im2col matrix)
+      float* col = kernels::conv_scratch(kernels::ConvScratchSlot::kIm2col, static_cast<size_t>(k_ * out_plane_));
+      kernels::im2col_nchw_f32(ip_, x, 0, out_plane_, col, out_plane_);  // [K, P]
+      return run_pixel_rows(wt_, col, out_plane_, out_plane_, y, out_plane_, ep, pool);
+    }
     // With threads, a one-group conv's column tiles are shrunk (never grown) so that their count is a multiple of
     // the thread count: every thread does its own im2col and no thread gets a tile more than another. Tiles stay
     // multiples of 32 columns (the widest micro-kernel's nr). GEMM columns are independent, so results do not
@@ -248,6 +315,7 @@ class ConvIm2colKernel : public FastConvKernel {
     }
   }
   std::vector<kernels::PackedLhs> w_;
+  kernels::PackedRhs wt_;  // pixel rows: W^T
   kernels::Im2colParams ip_;
   int64_t k_ = 0, tile_ = 0, tiles_ = 0;
 };

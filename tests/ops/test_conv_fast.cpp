@@ -179,12 +179,17 @@ const Case kCases[] = {  // "conv-im2col-gemm": im2col or implicit GEMM (the GEM
     {1, 6, 20, 41, 120, 3, 3, 2, 1, 1, 1, "conv-im2col-gemm"},  // rows of 60 (implicit with AVX-512)
     {1, 40, 24, 15, 15, 3, 3, 2, 1, 1, 1, "conv-im2col-gemm"},  // K = 360: two K blocks
     {1, 12, 16, 52, 52, 3, 3, 1, 1, 1, 1, "conv-im2col-gemm"},  // YOLOX's Focus conv shape, smaller map
+    // Narrow maps: output pixels as GEMM rows with the SIMD micro-kernels (conv_fast.cpp use_pixel_rows).
+    {1, 48, 40, 7, 7, 1, 1, 1, 0, 1, 1, "conv-1x1-gemm"},
+    {2, 32, 64, 5, 9, 1, 1, 1, 0, 1, 1, "conv-1x1-gemm"},
+    {1, 300, 64, 7, 7, 1, 1, 1, 0, 1, 1, "conv-1x1-gemm"},  // K = 300: two K blocks of the transposed A
+    {1, 24, 48, 14, 14, 3, 3, 2, 1, 1, 1, "conv-im2col-gemm"},  // stride 2 down to 7x7
 };
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ConvFast, ::testing::ValuesIn(kCases));
 
 // The implicit-GEMM path is taken (and so checked above) wherever the micro-kernel supports it: wide rows choose it,
-// a 7x7 map keeps im2col.
+// a 7x7 map keeps im2col (output pixels as GEMM rows with the AVX-512 micro-kernel).
 TEST(ConvFastImplicit, ChosenForWideRowsOnly) {
   if (!kernels::default_gemm_ukernel()->indirect) GTEST_SKIP() << "the GEMM micro-kernel here has no indirect entry";
   const Case wide{1, 6, 20, 41, 128, 3, 3, 2, 1, 1, 1, "conv-implicit-gemm"};
@@ -198,7 +203,21 @@ TEST(ConvFastImplicit, ChosenForWideRowsOnly) {
           random_tensor({1, 64, 7, 7}, 4)};
   r = run_conv(small, false, false, false, nullptr, data, nullptr, false);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->variant, "conv-im2col-gemm");
+  EXPECT_EQ(r->variant, "conv-im2col-gemm-pixel-rows");
+}
+
+// With the 12x32 AVX-512 micro-kernel (partial row panels computed exactly), 7x7 maps put the output pixels in the
+// GEMM's rows (49 of 64 columns filled otherwise); 14x14 maps fill 196 of 208 columns and stay in columns.
+TEST(ConvFastPixelRows, ChosenForNarrowMapsOnly) {
+  if (!kernels::default_gemm_ukernel()->any) GTEST_SKIP() << "the GEMM micro-kernel here has no `any` entry";
+  for (int64_t hw : {7, 14}) {
+    const Case c{1, 32, 64, hw, hw, 1, 1, 1, 0, 1, 1, "conv-1x1-gemm"};
+    std::vector<Tensor> data = {random_tensor({1, 32, hw, hw}, 1), random_tensor({64, 32, 1, 1}, 2),
+                                random_tensor({64}, 3), random_tensor({1, 64, hw, hw}, 4)};
+    auto r = run_conv(c, false, false, false, nullptr, data, nullptr, false);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->variant, hw == 7 ? "conv-1x1-gemm-pixel-rows" : "conv-1x1-gemm") << hw << "x" << hw;
+  }
 }
 
 TEST(ConvFastErrors, FusedConvResidualShapeMismatch) {

@@ -7,7 +7,7 @@
 
 namespace edgerun::kernels {
 
-enum class ConvScratchSlot { kIm2col, kWinogradV, kDirectInput };
+enum class ConvScratchSlot { kIm2col, kWinogradV, kDirectInput, kPixelRows };
 
 float* conv_scratch(ConvScratchSlot slot, size_t floats);
 

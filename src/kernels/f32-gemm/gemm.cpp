@@ -397,14 +397,15 @@ void gemm_packed_lhs_rows(const PackedLhs& a, const float* const* b_rows, int64_
 }
 
 void gemm_packed_rhs(const float* a, int64_t m, int64_t lda, const PackedRhs& b, float* c, int64_t ldc,
-                     const Epilogue& ep, ThreadPool* pool) {
-  if (m == 1 && b.uk && b.n > 0 && b.k > 0) {
+                     const Epilogue& ep, ThreadPool* pool, bool trans_a) {
+  if (m == 1 && !trans_a && b.uk && b.n > 0 && b.k > 0) {
     gemv_packed_rhs(a, b, c, ep, pool);
     return;
   }
   Operand oa, ob;
   oa.raw = a;
   oa.ld = lda;
+  oa.trans = trans_a;
   ob.packed = b.data.data();
   ob.panels = (b.n + pick(b.uk).nr - 1) / pick(b.uk).nr;
   run_gemm(pick(b.uk), m, b.n, b.k, oa, ob, c, ldc, ep, pool);

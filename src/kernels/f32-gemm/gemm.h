@@ -53,9 +53,9 @@ void gemm_packed_lhs(const PackedLhs& a, const float* b, int64_t n, int64_t ldb,
 // residual and columns. Only for weights packed for a micro-kernel that has `indirect` (GemmUkernel::indirect).
 void gemm_packed_lhs_rows(const PackedLhs& a, const float* const* b_rows, int64_t b_row_step, int64_t rows, int64_t n,
                           float* c, int64_t ldc, int64_t c_row_step, const Epilogue& ep, ThreadPool* pool);
-// C = A * packed B (a: [m, b.k], leading dimension lda), then epilogue.
+// C = A * packed B (a: [m, b.k], leading dimension lda; or, when trans_a, A^T stored [b.k, m]), then epilogue.
 void gemm_packed_rhs(const float* a, int64_t m, int64_t lda, const PackedRhs& b, float* c, int64_t ldc,
-                     const Epilogue& ep, ThreadPool* pool);
+                     const Epilogue& ep, ThreadPool* pool, bool trans_a = false);
 // Neither operand constant (attention's batched MatMul): A [m,k] (or A^T stored [k,m] when trans_a),
 // B [k,n] (or B^T stored [n,k] when trans_b).
 void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, bool trans_a, const float* b, int64_t ldb,
