@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "kernels/f32-dwconv/dwconv_table.h"
+#include "kernels/f32-transpose/transpose.h"
 #include "kernels/f32-vmath/vmath.h"
 
 namespace edgerun::kernels {
@@ -276,6 +277,99 @@ void dwconv_kxs(const DwConvParams& p, const float* in, const float* weights, fl
   }
 }
 
+// Channel-blocked variant for narrow maps (out_w <= 8, where rows fill 7 of 16 lanes): 16 channels in the
+// lanes. Per block of 16 channels the input planes are transposed (f32-transpose) into a zero-padded
+// [rows][cols][16] scratch (one 64-byte vector per padded pixel), every output pixel is K*K FMAs of aligned tap loads
+// with the channels' weights (no alignment shuffles; stride 2 costs nothing extra), P output pixels at a time in
+// row-major order (groups run across row ends, so a 7x7 plane is 6 groups of 8 and one of 1), and the [pixels][16]
+// result goes back to the planes through f32-transpose, which adds the residual.
+template <int K, int S, int P>
+inline void c16_pixels(const float* scratch, int64_t wp, int64_t out_w, int64_t i0, const __m512* w, __m512 bias,
+                       float* outt, InReg act, __m512 lo, __m512 hi) {
+  const float* base[P];
+  for (int q = 0; q < P; ++q) {
+    const int64_t oy = (i0 + q) / out_w, ox = (i0 + q) % out_w;
+    base[q] = scratch + (oy * S * wp + ox * S) * 16;
+  }
+  __m512 acc[P];
+  for (int q = 0; q < P; ++q) acc[q] = bias;
+#pragma GCC unroll 5
+  for (int ky = 0; ky < K; ++ky)
+#pragma GCC unroll 5
+    for (int kx = 0; kx < K; ++kx)
+      for (int q = 0; q < P; ++q)
+        acc[q] = _mm512_fmadd_ps(_mm512_load_ps(base[q] + (ky * wp + kx) * 16), w[ky * K + kx], acc[q]);
+  for (int q = 0; q < P; ++q) {
+    __m512 v = acc[q];
+    if (act == InReg::kClamp) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+    if (act == InReg::kHardSwish) {
+      const __m512 gate = _mm512_fmadd_ps(v, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
+      v = _mm512_mul_ps(v, _mm512_min_ps(_mm512_set1_ps(1.0f), _mm512_max_ps(_mm512_setzero_ps(), gate)));
+    }
+    _mm512_store_ps(outt + (i0 + q) * 16, v);
+  }
+}
+
+// The last (n < P) pixels of a plane.
+template <int K, int S, int P>
+inline void c16_tail(int64_t n, const float* scratch, int64_t wp, int64_t out_w, int64_t i0, const __m512* w,
+                     __m512 bias, float* outt, InReg act, __m512 lo, __m512 hi) {
+  if constexpr (P > 1) {
+    if (n == P - 1) return c16_pixels<K, S, P - 1>(scratch, wp, out_w, i0, w, bias, outt, act, lo, hi);
+    return c16_tail<K, S, P - 1>(n, scratch, wp, out_w, i0, w, bias, outt, act, lo, hi);
+  }
+}
+
+template <int K, int S>
+void channels_c16(const DwConvParams& p, const float* in, const float* weights, float* out, const Epilogue& ep,
+                  int64_t c0, int64_t c1) {
+  constexpr int P = K == 3 ? 8 : 4;  // accumulators beside K*K weight registers
+  const int64_t hp = (p.out_h - 1) * S + K, wp = (p.out_w - 1) * S + K;
+  const int64_t in_plane = p.in_h * p.in_w, plane = p.out_h * p.out_w;
+  thread_local std::vector<float> buf;
+  const size_t need = static_cast<size_t>((hp * wp + 2 * std::max(plane, in_plane)) * 16 + 16);
+  if (buf.size() < need) buf.resize(need);
+  float* scratch = buf.data();
+  scratch += (16 - reinterpret_cast<uintptr_t>(scratch) / sizeof(float) % 16) % 16;  // 64-byte aligned
+  float* dense = scratch + hp * wp * 16;                    // [in_plane][16]: the block's input, transposed
+  float* outt = dense + std::max(plane, in_plane) * 16;     // [plane][16]
+  // Padding stays zero: only the padded pixels that hold input are written below (all 16 lanes).
+  std::fill(scratch, scratch + hp * wp * 16, 0.0f);
+  const int64_t x0 = std::min(p.pad_left, wp), x1 = std::min(wp, p.pad_left + p.in_w);
+  const int64_t y0 = std::min(p.pad_top, hp), y1 = std::min(hp, p.pad_top + p.in_h);
+  // Activations that are not one register op: on the [pixels][16] block (no residual) or the planes (after it).
+  InReg act = InReg::kLater;
+  if (ep.act.kind == Act::kNone) act = InReg::kNone;
+  if (!ep.residual && ep.act.kind == Act::kClamp) act = InReg::kClamp;
+  if (!ep.residual && ep.act.kind == Act::kHardSwish) act = InReg::kHardSwish;
+  const __m512 lo = _mm512_set1_ps(ep.act.alpha), hi = _mm512_set1_ps(ep.act.beta);
+  __m512 w[K * K];
+  for (int64_t cb = c0; cb < c1; cb += 16) {
+    const int64_t cn = std::min<int64_t>(16, c1 - cb);
+    const __mmask16 cm = tail_mask(cn);
+    // Lanes past cn keep the previous block's (finite) values; their results are never stored.
+    transpose_f32__avx512(in + cb * in_plane, cn, in_plane, in_plane, dense, 16, nullptr, 0);
+    for (int64_t r = y0; r < y1; ++r) {
+      const float* src = dense + ((r - p.pad_top) * p.in_w + (x0 - p.pad_left)) * 16;
+      float* dst = scratch + (r * wp + x0) * 16;
+      for (int64_t x = 0; x < x1 - x0; ++x) _mm512_store_ps(dst + x * 16, _mm512_load_ps(src + x * 16));
+    }
+    for (int t = 0; t < K * K; ++t) {
+      alignas(64) float wl[16] = {};
+      for (int64_t c = 0; c < cn; ++c) wl[c] = weights[(cb + c) * K * K + t];
+      w[t] = _mm512_load_ps(wl);
+    }
+    const __m512 bias = ep.bias ? _mm512_maskz_loadu_ps(cm, ep.bias + cb) : _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + P <= plane; i += P) c16_pixels<K, S, P>(scratch, wp, p.out_w, i, w, bias, outt, act, lo, hi);
+    if (i < plane) c16_tail<K, S, P>(plane - i, scratch, wp, p.out_w, i, w, bias, outt, act, lo, hi);
+    if (act == InReg::kLater && !ep.residual) activation_f32(ep.act, outt, outt, plane * 16);
+    transpose_f32__avx512(outt, plane, cn, 16, out + cb * plane, plane,
+                          ep.residual ? ep.residual + cb * ep.ld_residual : nullptr, ep.ld_residual);
+    if (ep.residual && ep.act.kind != Act::kNone) activation_f32(ep.act, out + cb * plane, out + cb * plane, cn * plane);
+  }
+}
+
 }  // namespace
 
 void dwconv_f32_3x3s1__avx512(const DwConvParams& p, const float* in, const float* weights, float* out,
@@ -293,6 +387,23 @@ void dwconv_f32_5x5s1__avx512(const DwConvParams& p, const float* in, const floa
 void dwconv_f32_5x5s2__avx512(const DwConvParams& p, const float* in, const float* weights, float* out,
                               const Epilogue& ep, int64_t c0, int64_t c1) {
   dwconv_kxs<5, 2>(p, in, weights, out, ep, c0, c1);
+}
+
+void dwconv_f32_3x3s1_c16__avx512(const DwConvParams& p, const float* in, const float* weights, float* out,
+                                  const Epilogue& ep, int64_t c0, int64_t c1) {
+  channels_c16<3, 1>(p, in, weights, out, ep, c0, c1);
+}
+void dwconv_f32_3x3s2_c16__avx512(const DwConvParams& p, const float* in, const float* weights, float* out,
+                                  const Epilogue& ep, int64_t c0, int64_t c1) {
+  channels_c16<3, 2>(p, in, weights, out, ep, c0, c1);
+}
+void dwconv_f32_5x5s1_c16__avx512(const DwConvParams& p, const float* in, const float* weights, float* out,
+                                  const Epilogue& ep, int64_t c0, int64_t c1) {
+  channels_c16<5, 1>(p, in, weights, out, ep, c0, c1);
+}
+void dwconv_f32_5x5s2_c16__avx512(const DwConvParams& p, const float* in, const float* weights, float* out,
+                                  const Epilogue& ep, int64_t c0, int64_t c1) {
+  channels_c16<5, 2>(p, in, weights, out, ep, c0, c1);
 }
 
 }  // namespace edgerun::kernels

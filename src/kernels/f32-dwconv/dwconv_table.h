@@ -18,6 +18,7 @@ struct DwConvKernel {
   int kernel;            // square kernel size, dilation 1, pads >= 0; 0 = any shape (generic)
   int stride;            // both axes; 0 = any
   DwConvFn fn;
+  int max_out_w = 0;     // > 0: only for output rows at most this wide (channel-blocked variants)
 };
 
 // Every variant built into this binary, most specific first; the last is the generic -scalar one.
@@ -39,6 +40,14 @@ void dwconv_f32_5x5s1__avx512(const DwConvParams& p, const float* in, const floa
                               const Epilogue& ep, int64_t c0, int64_t c1);
 void dwconv_f32_5x5s2__avx512(const DwConvParams& p, const float* in, const float* weights, float* out,
                               const Epilogue& ep, int64_t c0, int64_t c1);
+void dwconv_f32_3x3s1_c16__avx512(const DwConvParams& p, const float* in, const float* weights, float* out,
+                                  const Epilogue& ep, int64_t c0, int64_t c1);
+void dwconv_f32_3x3s2_c16__avx512(const DwConvParams& p, const float* in, const float* weights, float* out,
+                                  const Epilogue& ep, int64_t c0, int64_t c1);
+void dwconv_f32_5x5s1_c16__avx512(const DwConvParams& p, const float* in, const float* weights, float* out,
+                                  const Epilogue& ep, int64_t c0, int64_t c1);
+void dwconv_f32_5x5s2_c16__avx512(const DwConvParams& p, const float* in, const float* weights, float* out,
+                                  const Epilogue& ep, int64_t c0, int64_t c1);
 void dwconv_f32_3x3s1__avx2(const DwConvParams& p, const float* in, const float* weights, float* out,
                             const Epilogue& ep, int64_t c0, int64_t c1);
 void dwconv_f32_3x3s2__avx2(const DwConvParams& p, const float* in, const float* weights, float* out,
