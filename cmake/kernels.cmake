@@ -3,6 +3,7 @@
 # variant at prepare from the CPU features, so one binary runs on any CPU of the architecture.
 #   *-avx2.cpp    x86-64 only: -mavx2 -mfma -mf16c
 #   *-avx512.cpp  x86-64 only: -mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma
+#   *-avx512vnni.cpp  x86-64 only: the same plus -mavx512vnni
 #   *-neon.cpp    arm64 only (NEON is baseline there; dotprod/fp16 variants add their own flags)
 set(EDGERUN_ARCH_X86 OFF)
 set(EDGERUN_ARCH_ARM64 OFF)
@@ -18,6 +19,11 @@ function(edgerun_kernel_sources var)
     if(src MATCHES "-avx2\\.cpp$")
       if(EDGERUN_ARCH_X86)
         set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma;-mf16c")
+        list(APPEND kept ${src})
+      endif()
+    elseif(src MATCHES "-avx512vnni\\.cpp$")
+      if(EDGERUN_ARCH_X86)
+        set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512vl;-mavx512bw;-mavx512dq;-mavx512vnni;-mfma;-mf16c")
         list(APPEND kept ${src})
       endif()
     elseif(src MATCHES "-avx512\\.cpp$")

@@ -25,6 +25,7 @@ CpuFeatures detect() {
   f.avx512f = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
               !(isa && std::strcmp(isa, "avx2") == 0);
+  f.avx512vnni = f.avx512f && __builtin_cpu_supports("avx512vnni");
   unsigned eax, ebx, ecx, edx;
   __asm__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(1), "c"(0));
   f.f16c = (ecx >> 29) & 1;
@@ -56,6 +57,7 @@ std::string CpuFeatures::describe() const {
   add(fma, "fma");
   add(f16c, "f16c");
   add(avx512f, "avx512f");
+  add(avx512vnni, "avx512vnni");
   add(neon, "neon");
   add(fp16, "fp16");
   add(dotprod, "dotprod");

@@ -7,6 +7,7 @@ namespace edgerun {
 
 struct CpuFeatures {
   bool avx2 = false, fma = false, f16c = false, avx512f = false;  // x86-64
+  bool avx512vnni = false;  // x86-64: AVX-512 VNNI (vpdpbusd) on top of avx512f
   bool neon = false, fp16 = false, dotprod = false;                 // arm64
   std::string describe() const;  // "avx2 fma f16c"
 };

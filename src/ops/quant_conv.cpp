@@ -10,9 +10,15 @@
 // The input is unfolded a tile of output pixels at a time into int16 patch rows ([tile, K_pad], zero point
 // subtracted, padding = 0) and multiplied by qgemm_s16_dot. Depthwise 2-D convs (one input channel per group)
 // skip the unfolding: one zero-padded input plane, then a direct sliding window over whole output rows.
+//
+// On CPUs with a qu8-gemm kernel (AVX-512 VNNI) 2-D convs that are not depthwise take the 8-bit path instead: the
+// input is copied once per image into zero-point-padded planes of 4 channels per 32-bit pixel (NC4HW4, int8 inputs
+// shifted to uint8), the patch tile of a receptive-field position (c4, kh, kw) is then a row copy of 32-bit pixels,
+// and qu8-gemm multiplies 4 channels per lane with exact int32 results (kernels/qu8-gemm/qu8-gemm.h).
 #include <cstring>
 
 #include "core/thread_pool.h"
+#include "kernels/qu8-gemm/qu8-gemm.h"
 #include "ops/quant_gemm.h"
 #include "ops/quant_ops.h"
 #include "ops/quant_util.h"
@@ -138,7 +144,24 @@ class QConvKernel : public OpKernel {
   // Sizes every buffer and packs whatever is constant; run() then allocates nothing, except that the first run on a
   // pool of several threads sizes the other threads' tile buffers once.
   void prepare(const PrepareContext& ctx) {
-    w16_.assign(static_cast<size_t>(g_.m * g_.k_pad), 0);
+    q8_ = kernels::qu8_gemm_available() && !g_.depthwise && g_.nd <= 2 && g_.in[0] == 1 && g_.k[0] == 1;
+    if (q8_) {
+      c4_ = (g_.c_g + 3) / 4;
+      hp_ = (g_.out[1] - 1) * g_.stride[1] + (g_.k[1] - 1) * g_.dil[1] + 1;
+      wp_ = (g_.out[2] - 1) * g_.stride[2] + (g_.k[2] - 1) * g_.dil[2] + 1;
+      k4_ = c4_ * g_.k[1] * g_.k[2];
+      // A patch tile of ~128 KiB (k4 x 4 bytes per pixel) stays in L2 while every output channel passes over it.
+      tile_ = std::clamp<int64_t>(32768 / k4_ / kernels::kQu8Nr * kernels::kQu8Nr, kernels::kQu8Nr, 1024);
+      tile_ = std::min(tile_, g_.out_size);
+      coef_.assign(static_cast<size_t>(g_.m), 0);
+      row_term_.assign(static_cast<size_t>(g_.m), 0);
+      scratch_.resize(1);
+      scratch_[0].b32.assign(static_cast<size_t>(k4_ * tile_), 0);
+      scratch_[0].col.assign(static_cast<size_t>(tile_), 0);
+      if (qlinear_) scratch_[0].acc.assign(static_cast<size_t>(g_.m_g * tile_), 0);
+    } else {
+      w16_.assign(static_cast<size_t>(g_.m * g_.k_pad), 0);
+    }
     std::vector<const Tensor*> c;
     w_const_ = constant_inputs(ctx, {in_.w, in_.w_zp}, &c);
     if (w_const_)
@@ -148,6 +171,7 @@ class QConvKernel : public OpKernel {
       scales_const_ = constant_inputs(ctx, {in_.x_scale, in_.w_scale, in_.y_scale, in_.y_zp}, &c);
       if (scales_const_) load_scales(c);
     }
+    if (q8_) return;
     if (g_.depthwise) {
       plane_h_ = (g_.out[1] - 1) * g_.stride[1] + (g_.k[1] - 1) * g_.dil[1] + 1;
       plane_w_ = (g_.out[2] - 1) * g_.stride[2] + (g_.k[2] - 1) * g_.dil[2] + 1;
@@ -171,6 +195,10 @@ class QConvKernel : public OpKernel {
     const Tensor* b = input(ctx, in_.bias);
     const int32_t* bias = b ? b->data<int32_t>() : nullptr;
     Tensor& y = *ctx.outputs[0];
+    if (q8_) {
+      run_q8(x, zx, bias, y, ctx.pool);
+      return Status();
+    }
     if (xt_ == DType::kUInt8) {
       run_typed(x.data<uint8_t>(), zx, bias, y, ctx.pool);
     } else {
@@ -186,6 +214,7 @@ class QConvKernel : public OpKernel {
 
   void pack_weights(const Tensor* w, const Tensor* w_zp) {
     const bool per_channel = w_zp && w_zp->numel() > 1;
+    if (q8_) return pack_weights_q8(*w, w_zp, per_channel);
     for (int64_t m = 0; m < g_.m; ++m) {
       const int32_t z = w_zp ? load_quant(*w_zp, per_channel ? m : 0) : 0;
       int16_t* dst = w16_.data() + m * g_.k_pad;
@@ -212,7 +241,144 @@ class QConvKernel : public OpKernel {
   struct TileScratch {
     std::vector<int16_t> patches;  // [tile, K_pad]
     std::vector<int32_t> acc;      // [M/group, tile] (QLinearConv)
+    std::vector<uint32_t> b32;     // 8-bit path: [k4][tile] packed activations (4 channels per element)
+    std::vector<int32_t> col;      // 8-bit path: [tile] column terms
   };
+
+  // 8-bit path weights: per group, W reordered to k = ((c4 * KH + kh) * KW + kw) * 4 + c % 4 (the NC4HW4 patch
+  // order; channels past C/group get the value that is 0 after the shift to int8), then packed by qu8-gemm.
+  void pack_weights_q8(const Tensor& w, const Tensor* w_zp, bool per_channel) {
+    const bool w_unsigned = w.dtype() == DType::kUInt8;
+    const int64_t khw = g_.k[1] * g_.k[2], kq = k4_ * 4;
+    std::vector<uint8_t> re(static_cast<size_t>(g_.m_g * kq));
+    wq_.clear();
+    for (int64_t grp = 0; grp < g_.group; ++grp) {
+      std::fill(re.begin(), re.end(), static_cast<uint8_t>(w_unsigned ? 128 : 0));
+      for (int64_t mi = 0; mi < g_.m_g; ++mi) {
+        const int64_t m = grp * g_.m_g + mi;
+        for (int64_t c = 0; c < g_.c_g; ++c)
+          for (int64_t t = 0; t < khw; ++t)
+            re[static_cast<size_t>(mi * kq + ((c / 4) * khw + t) * 4 + c % 4)] =
+                static_cast<uint8_t>(load_quant(w, (m * g_.c_g + c) * khw + t));
+      }
+      wq_.push_back(kernels::qu8_pack_weights(re.data(), g_.m_g, kq, kq, w_unsigned));
+    }
+    for (int64_t m = 0; m < g_.m; ++m) {
+      const int32_t z = w_zp ? load_quant(*w_zp, per_channel ? m : 0) : 0;
+      coef_[static_cast<size_t>(m)] = (w_unsigned ? 128 : 0) - z;
+    }
+  }
+
+  // 8-bit path, per image: the input as padded NC4HW4 planes, then tiles of output pixels of every group over the pool.
+  void run_q8(const Tensor& x, int32_t zx, const int32_t* bias, Tensor& y, ThreadPool* pool) {
+    const bool x_signed = xt_ == DType::kInt8;
+    const uint32_t zxp = static_cast<uint32_t>(x_signed ? zx + 128 : zx);  // zero point of the uint8 view
+    const int64_t plane = hp_ * wp_, kq = k4_ * 4;
+    xp4_.resize(static_cast<size_t>(g_.group * c4_ * plane));
+    for (int64_t grp = 0; grp < g_.group; ++grp)
+      for (int64_t mi = 0; mi < g_.m_g; ++mi) {
+        const int64_t m = grp * g_.m_g + mi;
+        row_term_[static_cast<size_t>(m)] =
+            static_cast<int32_t>(zxp * static_cast<uint32_t>(wq_[static_cast<size_t>(grp)].row_sum[static_cast<size_t>(mi)]));
+      }
+    const int64_t tiles = (g_.out_size + tile_ - 1) / tile_;
+    const int64_t units = g_.group * tiles;
+    const bool parallel = pool && pool->size() > 1;
+    if (parallel && scratch_.size() < static_cast<size_t>(pool->size()))
+      scratch_.resize(static_cast<size_t>(pool->size()), scratch_[0]);
+    const uint8_t* xb = static_cast<const uint8_t*>(x.raw_data());
+    for (int64_t n = 0; n < g_.batch; ++n) {
+      auto fill = [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) fill_nc4(xb + (n * g_.c + (i / c4_) * g_.c_g) * g_.in_size, i % c4_, x_signed, zxp, xp4_.data() + i * plane);
+      };
+      if (parallel) pool->parallel_for(g_.group * c4_, [&](int64_t b, int64_t e, int) { fill(b, e); });
+      else fill(0, g_.group * c4_);
+      auto unit = [&](int64_t u, int t) { run_tile_q8(n, u / tiles, (u % tiles) * tile_, zxp, kq, bias, y, t); };
+      if (parallel && units >= 2) {
+        pool->parallel_for(units, [&](int64_t b, int64_t e, int t) {
+          for (int64_t u = b; u < e; ++u) unit(u, t);
+        });
+      } else {
+        for (int64_t u = 0; u < units; ++u) unit(u, 0);
+      }
+    }
+  }
+
+  // Channels 4*c4 .. 4*c4+3 of one group's input (row stride W, planes in_size apart) into padded plane dst[hp][wp]
+  // of 32-bit pixels (byte q = channel 4*c4 + q), zxp outside the input and in channels past C/group.
+  void fill_nc4(const uint8_t* xg, int64_t c4, bool x_signed, uint32_t zxp, uint32_t* dst) const {
+    const int64_t IH = g_.in[1], IW = g_.in[2], ph = g_.pad[1], pw = g_.pad[2];
+    const uint32_t pad = zxp * 0x01010101u, flip = x_signed ? 0x80808080u : 0u;
+    const int64_t col_lo = std::clamp<int64_t>(pw, 0, wp_), col_hi = std::clamp<int64_t>(pw + IW, col_lo, wp_);
+    const int64_t nc = std::min<int64_t>(4, g_.c_g - 4 * c4);
+    const uint8_t* ch[4];
+    for (int64_t q = 0; q < 4; ++q) ch[q] = xg + (4 * c4 + std::min(q, nc - 1)) * g_.in_size;
+    for (int64_t r = 0; r < hp_; ++r) {
+      uint32_t* row = dst + r * wp_;
+      const int64_t ih = r - ph;
+      if (ih < 0 || ih >= IH) {
+        std::fill(row, row + wp_, pad);
+        continue;
+      }
+      std::fill(row, row + col_lo, pad);
+      std::fill(row + col_hi, row + wp_, pad);
+      const int64_t off = ih * IW - pw;
+      for (int64_t col = col_lo; col < col_hi; ++col) {
+        uint32_t v = 0;
+        for (int64_t q = 0; q < 4; ++q) {
+          const uint32_t b = q < nc ? static_cast<uint32_t>(ch[q][off + col]) ^ (flip & 0xFFu) : zxp;
+          v |= b << (8 * q);
+        }
+        row[col] = v;
+      }
+    }
+  }
+
+  // One tile of output pixels [p0, p0 + pt) of group grp: patch rows copied from the NC4HW4 planes, column terms,
+  // qu8-gemm into y (ConvInteger) or the accumulator tile (QLinearConv, then requantized).
+  void run_tile_q8(int64_t n, int64_t grp, int64_t p0, uint32_t zxp, int64_t kq, const int32_t* bias, Tensor& y, int t) {
+    TileScratch& ts = scratch_[static_cast<size_t>(t)];
+    const int64_t pt = std::min(tile_, g_.out_size - p0);
+    const int64_t OW = g_.out[2], KH = g_.k[1], KW = g_.k[2], sh = g_.stride[1], sw = g_.stride[2];
+    const int64_t plane = hp_ * wp_;
+    const uint32_t* xg = xp4_.data() + grp * c4_ * plane;
+    uint32_t* b = ts.b32.data();
+    for (int64_t k4 = 0; k4 < k4_; ++k4) {
+      const int64_t c4 = k4 / (KH * KW), kh = (k4 / KW) % KH, kw = k4 % KW;
+      const uint32_t* src_plane = xg + c4 * plane + kh * g_.dil[1] * wp_ + kw * g_.dil[2];
+      uint32_t* dst = b + k4 * pt;
+      for (int64_t p = 0; p < pt;) {
+        const int64_t idx = p0 + p, oh = idx / OW, ow = idx % OW;
+        const int64_t run = std::min(pt - p, OW - ow);  // the rest of this output row
+        const uint32_t* src = src_plane + oh * sh * wp_ + ow * sw;
+        if (sw == 1) {
+          std::memcpy(dst + p, src, static_cast<size_t>(run) * 4);
+        } else {
+          for (int64_t i = 0; i < run; ++i) dst[p + i] = src[i * sw];
+        }
+        p += run;
+      }
+    }
+    const uint8_t* b8 = reinterpret_cast<const uint8_t*>(b);
+    int32_t* col = ts.col.data();
+    kernels::qu8_column_sums(b8, kq, pt, col);
+    const uint32_t kz = static_cast<uint32_t>(kq) * zxp;
+    for (int64_t p = 0; p < pt; ++p) col[p] = static_cast<int32_t>(static_cast<uint32_t>(col[p]) - kz);
+    const int64_t m0 = grp * g_.m_g;
+    const int64_t y_off = (n * g_.m + m0) * g_.out_size;
+    kernels::Qu8Corrections corr;
+    corr.row_term = row_term_.data() + m0;
+    corr.row_coef = coef_.data() + m0;
+    corr.col_term = col;
+    const kernels::Qu8PackedWeights& w = wq_[static_cast<size_t>(grp)];
+    if (!qlinear_) {
+      kernels::qu8_gemm(w, 0, g_.m_g, b8, pt, y.data<int32_t>() + y_off + p0, g_.out_size, corr);
+      return;
+    }
+    int32_t* acc = ts.acc.data();
+    kernels::qu8_gemm(w, 0, g_.m_g, b8, pt, acc, pt, corr);
+    for (int64_t mi = 0; mi < g_.m_g; ++mi) requantize(acc + mi * pt, pt, m0 + mi, bias, y, y_off + mi * g_.out_size + p0);
+  }
 
   // One patch tile of one group: unfold, integer GEMM over the group's output channels, requantize (QLinearConv).
   template <class T>
@@ -388,6 +554,11 @@ class QConvKernel : public OpKernel {
   bool qlinear_;
   DType xt_, yt_;
   bool w_const_ = false, scales_const_ = false;
+  bool q8_ = false;            // the 8-bit qu8-gemm path (see the top of the file)
+  int64_t c4_ = 0, hp_ = 0, wp_ = 0, k4_ = 0;  // 8-bit path: channel quads per group, padded plane, patch quads
+  std::vector<kernels::Qu8PackedWeights> wq_;  // 8-bit path: per group
+  std::vector<int32_t> coef_, row_term_;       // 8-bit path: [M] (qu8-gemm.h)
+  std::vector<uint32_t> xp4_;                  // 8-bit path: [group][c4][hp][wp] input pixels of 4 channels
   std::vector<int16_t> w16_;  // [M, K_pad] weights minus their zero point
   std::vector<float> mult_;   // [M] requantization multipliers
   int32_t y_zp_ = 0;

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "core/half.h"
+#include "kernels/qu8-quantize/quantize.h"
 #include "ops/op_util.h"
 #include "ops/quant_ops.h"
 #include "ops/quant_util.h"
@@ -322,11 +323,9 @@ class DynamicQuantizeLinearKernel : public OpKernel {
     const float* xp = x.data<float>();
     const int64_t n = x.numel();
     // The range always includes 0 so that 0 is exactly representable. NaNs are skipped.
+    const kernels::QuantizeVariant& qv = kernels::quantize_selected();
     float lo = 0.0f, hi = 0.0f;
-    for (int64_t i = 0; i < n; ++i) {
-      lo = xp[i] < lo ? xp[i] : lo;
-      hi = xp[i] > hi ? xp[i] : hi;
-    }
+    qv.range(xp, n, &lo, &hi);
     const float scale = (hi - lo) / 255.0f;
     int32_t zp = 0;
     uint8_t* yp = ctx.outputs[0]->data<uint8_t>();
@@ -337,7 +336,7 @@ class DynamicQuantizeLinearKernel : public OpKernel {
       float zp_f = 0.0f - lo / scale;
       zp_f = zp_f > 0.0f ? (zp_f < 255.0f ? zp_f : 255.0f) : 0.0f;  // NaN (infinite inputs) -> 0
       zp = static_cast<int32_t>(round_half_even(zp_f));
-      for (int64_t i = 0; i < n; ++i) yp[i] = static_cast<uint8_t>(quantize_value(xp[i] / scale, zp, 0, 255));
+      qv.quantize(xp, n, scale, zp, yp);  // quantize_value(xp[i] / scale, zp, 0, 255), vectorized
     }
     if (ctx.outputs.size() > 1 && ctx.outputs[1]) ctx.outputs[1]->data<float>()[0] = scale;
     if (ctx.outputs.size() > 2 && ctx.outputs[2]) ctx.outputs[2]->data<uint8_t>()[0] = static_cast<uint8_t>(zp);

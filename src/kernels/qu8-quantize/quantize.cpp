@@ -1,0 +1,56 @@
+#include "kernels/qu8-quantize/quantize.h"
+
+#include <iterator>
+
+#include "core/cpu_features.h"
+
+namespace edgerun::kernels {
+namespace {
+
+[[maybe_unused]] bool has_avx512() { return cpu_features().avx512f; }
+bool always() { return true; }
+
+const QuantizeVariant kVariants[] = {
+#if defined(__x86_64__) || defined(_M_X64)
+    {"qu8-quantize-avx512", has_avx512, range_f32__avx512, quantize_u8__avx512},
+#endif
+    {"qu8-quantize-scalar", always, range_f32__scalar, quantize_u8__scalar},
+};
+
+}  // namespace
+
+std::span<const QuantizeVariant> quantize_variants() { return kVariants; }
+
+const QuantizeVariant& quantize_selected() {
+  static const QuantizeVariant* v = [] {
+    for (const QuantizeVariant& c : kVariants)
+      if (c.supported()) return &c;
+    return &kVariants[std::size(kVariants) - 1];
+  }();
+  return *v;
+}
+
+void range_f32__scalar(const float* x, int64_t n, float* lo, float* hi) {
+  float l = *lo, h = *hi;
+  for (int64_t i = 0; i < n; ++i) {
+    l = x[i] < l ? x[i] : l;
+    h = x[i] > h ? x[i] : h;
+  }
+  *lo = l;
+  *hi = h;
+}
+
+// saturate(round_half_even(v) + zp) into [0, 255], NaN -> zp: the magic-number rounding is exact for |v| < 2^22 and
+// any larger |v| saturates whatever its rounding (ops/quant_util.h quantize_value, written out here).
+void quantize_u8__scalar(const float* x, int64_t n, float scale, int32_t zp, uint8_t* y) {
+  const float z = static_cast<float>(zp);
+  for (int64_t i = 0; i < n; ++i) {
+    float r = ((x[i] / scale + 12582912.0f) - 12582912.0f) + z;
+    r = r == r ? r : z;
+    r = r < 0.0f ? 0.0f : r;
+    r = r > 255.0f ? 255.0f : r;
+    y[i] = static_cast<uint8_t>(static_cast<int32_t>(r));
+  }
+}
+
+}  // namespace edgerun::kernels

@@ -1,0 +1,123 @@
+// qu8-gemm against the definition sum_k (x - zx)(w - zw[m]) in int64 (every M / pixel edge of the 12 x 32 tile,
+// uint8 and int8 weights, zero points across the range, K not a multiple of 4, sums near the int32 limit), and the
+// qu8-quantize variants against the scalar one bit for bit (NaN, infinities, huge values, exact halves).
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "kernels/qu8-gemm/qu8-gemm.h"
+#include "kernels/qu8-quantize/quantize.h"
+
+namespace edgerun::kernels {
+namespace {
+
+// x: [k][p] uint8 (p pixels), w: [m][k] bytes; returns C[m][p] through the packed path.
+std::vector<int32_t> run_qu8(const std::vector<uint8_t>& x, int64_t k, int64_t pixels, const std::vector<uint8_t>& w,
+                             int64_t m, bool w_unsigned, int32_t zx, const std::vector<int32_t>& zw) {
+  const Qu8PackedWeights pw = qu8_pack_weights(w.data(), m, k, k, w_unsigned);
+  const int64_t kp = pw.kp;
+  std::vector<uint8_t> b(static_cast<size_t>(kp * pixels), static_cast<uint8_t>(zx));  // [kp/4][pixels][4]
+  for (int64_t kk = 0; kk < k; ++kk)
+    for (int64_t p = 0; p < pixels; ++p)
+      b[static_cast<size_t>(((kk / 4) * pixels + p) * 4 + kk % 4)] = x[static_cast<size_t>(kk * pixels + p)];
+  std::vector<int32_t> col(static_cast<size_t>(pixels)), row_term(static_cast<size_t>(m)), coef(static_cast<size_t>(m));
+  qu8_column_sums(b.data(), kp, pixels, col.data());
+  for (int32_t& c : col) c = static_cast<int32_t>(static_cast<uint32_t>(c) - static_cast<uint32_t>(kp * zx));
+  for (int64_t r = 0; r < m; ++r) {
+    row_term[static_cast<size_t>(r)] = static_cast<int32_t>(static_cast<uint32_t>(zx) * static_cast<uint32_t>(pw.row_sum[static_cast<size_t>(r)]));
+    coef[static_cast<size_t>(r)] = (w_unsigned ? 128 : 0) - zw[static_cast<size_t>(r)];
+  }
+  Qu8Corrections corr;
+  corr.row_term = row_term.data();
+  corr.row_coef = coef.data();
+  corr.col_term = col.data();
+  std::vector<int32_t> c(static_cast<size_t>(m * pixels), -7);
+  qu8_gemm(pw, 0, m, b.data(), pixels, c.data(), pixels, corr);
+  return c;
+}
+
+TEST(Qu8Gemm, MatchesDefinition) {
+  if (!qu8_gemm_available()) GTEST_SKIP() << "no qu8-gemm kernel on this CPU (AVX-512 VNNI)";
+  std::mt19937 rng(3);
+  int cases = 0;
+  for (int64_t m : {1, 5, 12, 13, 30})
+    for (int64_t pixels : {1, 15, 16, 17, 32, 33, 70})
+      for (int64_t k : {1, 3, 4, 9, 27, 300})
+        for (bool w_unsigned : {false, true}) {
+          std::uniform_int_distribution<int> byte(0, 255);
+          std::vector<uint8_t> x(static_cast<size_t>(k * pixels)), w(static_cast<size_t>(m * k));
+          for (auto& v : x) v = static_cast<uint8_t>(byte(rng));
+          for (auto& v : w) v = static_cast<uint8_t>(byte(rng));
+          const int32_t zx = byte(rng);
+          std::vector<int32_t> zw(static_cast<size_t>(m));
+          for (auto& z : zw) z = w_unsigned ? byte(rng) : byte(rng) - 128;
+          const std::vector<int32_t> got = run_qu8(x, k, pixels, w, m, w_unsigned, zx, zw);
+          for (int64_t r = 0; r < m; ++r)
+            for (int64_t p = 0; p < pixels; ++p) {
+              int64_t want = 0;
+              for (int64_t kk = 0; kk < k; ++kk) {
+                const int64_t wv = w_unsigned ? w[static_cast<size_t>(r * k + kk)]
+                                              : static_cast<int8_t>(w[static_cast<size_t>(r * k + kk)]);
+                want += (static_cast<int64_t>(x[static_cast<size_t>(kk * pixels + p)]) - zx) * (wv - zw[static_cast<size_t>(r)]);
+              }
+              ASSERT_EQ(got[static_cast<size_t>(r * pixels + p)], want)
+                  << "m " << m << " pixels " << pixels << " k " << k << " unsigned " << w_unsigned << " at " << r
+                  << "," << p;
+            }
+          ++cases;
+        }
+  EXPECT_EQ(cases, 420);
+}
+
+// The largest reduction the quantized convs accept: |sum| just below 2^31 with intermediate terms that wrap.
+TEST(Qu8Gemm, ExtremeSumsAreExact) {
+  if (!qu8_gemm_available()) GTEST_SKIP() << "no qu8-gemm kernel on this CPU (AVX-512 VNNI)";
+  const int64_t k = 33024, pixels = 3, m = 2;
+  std::vector<uint8_t> x(static_cast<size_t>(k * pixels), 255), w(static_cast<size_t>(m * k), 255);
+  for (int64_t kk = 0; kk < k; ++kk) x[static_cast<size_t>(kk * pixels + 1)] = 0;  // pixel 1: all 0
+  const std::vector<int32_t> got = run_qu8(x, k, pixels, w, m, true, 0, {0, 255});
+  EXPECT_EQ(got[0], int64_t{255} * 255 * k);  // 2147385600
+  EXPECT_EQ(got[1], 0);
+  EXPECT_EQ(got[3], 0);                        // w - zw = 0
+}
+
+TEST(Qu8Quantize, VariantsMatchScalar) {
+  std::mt19937 rng(9);
+  std::vector<float> x;
+  std::uniform_real_distribution<float> d(-300.0f, 300.0f);
+  for (int i = 0; i < 1000; ++i) x.push_back(d(rng));
+  for (float v : {0.0f, -0.0f, 0.5f, 1.5f, 2.5f, -0.5f, -2.5f, 254.5f, 1e30f, -1e30f, 3e38f,
+                  std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                  std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::denorm_min()})
+    x.push_back(v);
+  int variants = 0;
+  for (const QuantizeVariant& v : quantize_variants()) {
+    if (!v.supported()) continue;
+    ++variants;
+    for (int64_t n : {int64_t{1}, int64_t{15}, int64_t{16}, int64_t{17}, static_cast<int64_t>(x.size())}) {
+      for (int64_t off : {int64_t{0}, static_cast<int64_t>(x.size()) - n}) {
+        float lo0 = 0.0f, hi0 = 0.0f, lo1 = 0.0f, hi1 = 0.0f;
+        range_f32__scalar(x.data() + off, n, &lo0, &hi0);
+        v.range(x.data() + off, n, &lo1, &hi1);
+        EXPECT_EQ(std::bit_cast<uint32_t>(lo0), std::bit_cast<uint32_t>(lo1)) << v.name << " n " << n;
+        EXPECT_EQ(std::bit_cast<uint32_t>(hi0), std::bit_cast<uint32_t>(hi1)) << v.name << " n " << n;
+        for (float scale : {0.37f, 1.0f, 2.0f})
+          for (int32_t zp : {0, 77, 255}) {
+            std::vector<uint8_t> a(static_cast<size_t>(n) + 1, 9), b(static_cast<size_t>(n) + 1, 9);
+            quantize_u8__scalar(x.data() + off, n, scale, zp, a.data());
+            v.quantize(x.data() + off, n, scale, zp, b.data());
+            ASSERT_EQ(a, b) << v.name << " n " << n << " scale " << scale << " zp " << zp;
+          }
+      }
+    }
+  }
+  EXPECT_GE(variants, 1);
+}
+
+}  // namespace
+}  // namespace edgerun::kernels
