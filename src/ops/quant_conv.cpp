@@ -15,10 +15,19 @@
 // input is copied once per image into zero-point-padded planes of 4 channels per 32-bit pixel (NC4HW4, int8 inputs
 // shifted to uint8), the patch tile of a receptive-field position (c4, kh, kw) is then a row copy of 32-bit pixels,
 // and qu8-gemm multiplies 4 channels per lane with exact int32 results (kernels/qu8-gemm/qu8-gemm.h).
+//
+// Depthwise 2-D convs with at most 258 taps run on the float depthwise kernels (kernels/f32-dwconv): inputs and
+// weights minus their zero points are integers of at most 255 in magnitude, so every product (<= 65025) and every
+// partial sum (<= 258 * 65025 < 2^24) is exact in float32 whatever the order of the FMAs; the float accumulators are
+// the int32 ones, requantized by kernels/qu8-quantize. Blocks of 16 channels go through shift-to-float, the conv and
+// requantization while they are in cache.
 #include <cstring>
 
 #include "core/thread_pool.h"
+#include "kernels/f32-conv/conv_scratch.h"
+#include "kernels/f32-dwconv/dwconv.h"
 #include "kernels/qu8-gemm/qu8-gemm.h"
+#include "kernels/qu8-quantize/quantize.h"
 #include "ops/quant_gemm.h"
 #include "ops/quant_ops.h"
 #include "ops/quant_util.h"
@@ -144,7 +153,25 @@ class QConvKernel : public OpKernel {
   // Sizes every buffer and packs whatever is constant; run() then allocates nothing, except that the first run on a
   // pool of several threads sizes the other threads' tile buffers once.
   void prepare(const PrepareContext& ctx) {
-    q8_ = kernels::qu8_gemm_available() && !g_.depthwise && g_.nd <= 2 && g_.in[0] == 1 && g_.k[0] == 1;
+    dwf_ = g_.depthwise && g_.m_g == 1 && g_.nd <= 2 && g_.k[1] * g_.k[2] <= 258;
+    if (dwf_) {
+      dwp_.channels = kDwBlock;
+      dwp_.in_h = g_.in[1];
+      dwp_.in_w = g_.in[2];
+      dwp_.out_h = g_.out[1];
+      dwp_.out_w = g_.out[2];
+      dwp_.kernel_h = g_.k[1];
+      dwp_.kernel_w = g_.k[2];
+      dwp_.stride_h = g_.stride[1];
+      dwp_.stride_w = g_.stride[2];
+      dwp_.pad_top = g_.pad[1];
+      dwp_.pad_left = g_.pad[2];
+      dwp_.dilation_h = g_.dil[1];
+      dwp_.dilation_w = g_.dil[2];
+      dwk_ = kernels::select_dwconv(dwp_);
+      wf_.assign(static_cast<size_t>(g_.m * g_.k[1] * g_.k[2]), 0.0f);
+    }
+    q8_ = !dwf_ && kernels::qu8_gemm_available() && !g_.depthwise && g_.nd <= 2 && g_.in[0] == 1 && g_.k[0] == 1;
     if (q8_) {
       c4_ = (g_.c_g + 3) / 4;
       hp_ = (g_.out[1] - 1) * g_.stride[1] + (g_.k[1] - 1) * g_.dil[1] + 1;
@@ -159,7 +186,7 @@ class QConvKernel : public OpKernel {
       scratch_[0].b32.assign(static_cast<size_t>(k4_ * tile_), 0);
       scratch_[0].col.assign(static_cast<size_t>(tile_), 0);
       if (qlinear_) scratch_[0].acc.assign(static_cast<size_t>(g_.m_g * tile_), 0);
-    } else {
+    } else if (!dwf_) {
       w16_.assign(static_cast<size_t>(g_.m * g_.k_pad), 0);
     }
     std::vector<const Tensor*> c;
@@ -171,7 +198,7 @@ class QConvKernel : public OpKernel {
       scales_const_ = constant_inputs(ctx, {in_.x_scale, in_.w_scale, in_.y_scale, in_.y_zp}, &c);
       if (scales_const_) load_scales(c);
     }
-    if (q8_) return;
+    if (q8_ || dwf_) return;
     if (g_.depthwise) {
       plane_h_ = (g_.out[1] - 1) * g_.stride[1] + (g_.k[1] - 1) * g_.dil[1] + 1;
       plane_w_ = (g_.out[2] - 1) * g_.stride[2] + (g_.k[2] - 1) * g_.dil[2] + 1;
@@ -187,6 +214,12 @@ class QConvKernel : public OpKernel {
     }
   }
 
+  const char* variant() const override {
+    if (q8_) return "qconv-qu8-gemm";
+    if (dwf_) return "qconv-depthwise-f32";
+    return g_.depthwise ? "qconv-s16-depthwise" : "qconv-s16-gemm";
+  }
+
   Status run(KernelContext& ctx) override {
     if (!w_const_) pack_weights(input(ctx, in_.w), input(ctx, in_.w_zp));
     if (qlinear_ && !scales_const_) load_scales(ctx.inputs);
@@ -197,6 +230,10 @@ class QConvKernel : public OpKernel {
     Tensor& y = *ctx.outputs[0];
     if (q8_) {
       run_q8(x, zx, bias, y, ctx.pool);
+      return Status();
+    }
+    if (dwf_) {
+      run_dw_f32(x, zx, bias, y, ctx.pool);
       return Status();
     }
     if (xt_ == DType::kUInt8) {
@@ -215,6 +252,15 @@ class QConvKernel : public OpKernel {
   void pack_weights(const Tensor* w, const Tensor* w_zp) {
     const bool per_channel = w_zp && w_zp->numel() > 1;
     if (q8_) return pack_weights_q8(*w, w_zp, per_channel);
+    if (dwf_) {
+      const int64_t khw = g_.k[1] * g_.k[2];
+      for (int64_t m = 0; m < g_.m; ++m) {
+        const int32_t z = w_zp ? load_quant(*w_zp, per_channel ? m : 0) : 0;
+        for (int64_t t = 0; t < khw; ++t)
+          wf_[static_cast<size_t>(m * khw + t)] = static_cast<float>(load_quant(*w, m * khw + t) - z);
+      }
+      return;
+    }
     for (int64_t m = 0; m < g_.m; ++m) {
       const int32_t z = w_zp ? load_quant(*w_zp, per_channel ? m : 0) : 0;
       int16_t* dst = w16_.data() + m * g_.k_pad;
@@ -301,6 +347,45 @@ class QConvKernel : public OpKernel {
       } else {
         for (int64_t u = 0; u < units; ++u) unit(u, 0);
       }
+    }
+  }
+
+  // Depthwise through the float kernels (see the top of the file), blocks of kDwBlock channels over the pool.
+  void run_dw_f32(const Tensor& x, int32_t zx, const int32_t* bias, Tensor& y, ThreadPool* pool) {
+    const bool x_signed = xt_ == DType::kInt8;
+    const uint8_t flip = x_signed ? 0x80 : 0;
+    const int32_t zs = x_signed ? zx + 128 : zx;
+    const int64_t C = g_.c, isz = g_.in_size, osz = g_.out_size, khw = g_.k[1] * g_.k[2];
+    const int64_t blocks = g_.batch * ((C + kDwBlock - 1) / kDwBlock), per_image = (C + kDwBlock - 1) / kDwBlock;
+    const kernels::QuantizeVariant& qv = kernels::quantize_selected();
+    const uint8_t* xb = static_cast<const uint8_t*>(x.raw_data());
+    const int32_t lo = quant_min(yt_), hi = quant_max(yt_);
+    auto block = [&](int64_t bi) {
+      const int64_t n = bi / per_image, c0 = (bi % per_image) * kDwBlock, nc = std::min(kDwBlock, C - c0);
+      float* xf = kernels::conv_scratch(kernels::ConvScratchSlot::kQuantInput, static_cast<size_t>(kDwBlock * isz));
+      float* yf = kernels::conv_scratch(kernels::ConvScratchSlot::kQuantOutput, static_cast<size_t>(kDwBlock * osz));
+      qv.shift_to_f32(xb + (n * C + c0) * isz, nc * isz, flip, zs, xf);
+      kernels::DwConvParams p = dwp_;
+      p.channels = nc;
+      kernels::dwconv2d_f32(dwk_, p, xf, wf_.data() + c0 * khw, yf, kernels::Epilogue{}, nullptr);
+      for (int64_t c = 0; c < nc; ++c) {
+        const int64_t m = c0 + c, off = (n * C + m) * osz;
+        const float* acc = yf + c * osz;
+        if (qlinear_) {
+          qv.requantize_f32(acc, osz, bias ? bias[m] : 0, mult_[static_cast<size_t>(m)], y_zp_, lo, hi,
+                            static_cast<uint8_t*>(y.raw_data()) + off);
+        } else {
+          int32_t* dst = y.data<int32_t>() + off;
+          for (int64_t i = 0; i < osz; ++i) dst[i] = static_cast<int32_t>(acc[i]);
+        }
+      }
+    };
+    if (pool && pool->size() > 1 && blocks >= 2) {
+      pool->parallel_for(blocks, [&](int64_t b, int64_t e, int) {
+        for (int64_t i = b; i < e; ++i) block(i);
+      });
+    } else {
+      for (int64_t i = 0; i < blocks; ++i) block(i);
     }
   }
 
@@ -437,20 +522,10 @@ class QConvKernel : public OpKernel {
     return static_cast<float>(static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(bias)));
   }
 
-  // acc[0..n) of output channel m -> y[y_off..y_off+n), adding the bias and rescaling.
+  // acc[0..n) of output channel m -> y[y_off..y_off+n), adding the bias and rescaling (kernels/qu8-quantize).
   void requantize(const int32_t* acc, int64_t n, int64_t m, const int32_t* bias, Tensor& y, int64_t y_off) const {
-    const float mult = mult_[static_cast<size_t>(m)];
-    const int32_t b = bias ? bias[m] : 0;
-    const int32_t lo = quant_min(yt_), hi = quant_max(yt_);
-    if (yt_ == DType::kUInt8) {
-      uint8_t* dst = y.data<uint8_t>() + y_off;
-      for (int64_t i = 0; i < n; ++i)
-        dst[i] = static_cast<uint8_t>(quantize_value(requant_input(acc[i], b) * mult, y_zp_, lo, hi));
-    } else {
-      int8_t* dst = y.data<int8_t>() + y_off;
-      for (int64_t i = 0; i < n; ++i)
-        dst[i] = static_cast<int8_t>(quantize_value(requant_input(acc[i], b) * mult, y_zp_, lo, hi));
-    }
+    kernels::quantize_selected().requantize(acc, n, bias ? bias[m] : 0, mult_[static_cast<size_t>(m)], y_zp_,
+                                            quant_min(yt_), quant_max(yt_), static_cast<uint8_t*>(y.raw_data()) + y_off);
   }
 
   // Patch rows for output pixels [p0, p0 + pt): patches[p][(c * KD + kd) * KH * KW + kh * KW + kw], the weight order.
@@ -555,6 +630,11 @@ class QConvKernel : public OpKernel {
   DType xt_, yt_;
   bool w_const_ = false, scales_const_ = false;
   bool q8_ = false;            // the 8-bit qu8-gemm path (see the top of the file)
+  static constexpr int64_t kDwBlock = 16;       // float depthwise path: channels per block
+  bool dwf_ = false;                            // the float depthwise path (see the top of the file)
+  kernels::DwConvParams dwp_;                   // its geometry (channels = one block)
+  const kernels::DwConvKernel* dwk_ = nullptr;
+  std::vector<float> wf_;                       // [M, KH * KW] weights minus their zero point
   int64_t c4_ = 0, hp_ = 0, wp_ = 0, k4_ = 0;  // 8-bit path: channel quads per group, padded plane, patch quads
   std::vector<kernels::Qu8PackedWeights> wq_;  // 8-bit path: per group
   std::vector<int32_t> coef_, row_term_;       // 8-bit path: [M] (qu8-gemm.h)

@@ -3,11 +3,13 @@
 // qu8-quantize variants against the scalar one bit for bit (NaN, infinities, huge values, exact halves).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "kernels/qu8-gemm/qu8-gemm.h"
@@ -117,6 +119,59 @@ TEST(Qu8Quantize, VariantsMatchScalar) {
     }
   }
   EXPECT_GE(variants, 1);
+}
+
+// Requantization of int32 and exactly-integral float accumulators and the byte -> float shift, every variant against
+// the scalar one bit for bit (uint8 and int8 ranges, wrapping bias sums, exact halves, huge multipliers, NaN).
+TEST(Qu8Quantize, RequantizeMatchesScalar) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int32_t> small(-2000000, 2000000);
+  std::vector<int32_t> acc;
+  for (int i = 0; i < 300; ++i) acc.push_back(small(rng));
+  for (int32_t v : {0, 1, -1, 127, -128, 255, 16777215, -16777215, std::numeric_limits<int32_t>::max(),
+                    std::numeric_limits<int32_t>::min()})
+    acc.push_back(v);
+  // With mult = 0.1f, 5 * 0.1f rounds to exactly 0.5 (a tie, -> 0) while a fused multiply-add would see 0.50000001
+  // (-> 1): catches a compiler contracting the variants' multiply and rounding add.
+  for (int32_t v = -95; v <= 95; v += 10) acc.push_back(v);
+  std::vector<float> accf(acc.size());
+  for (size_t i = 0; i < acc.size(); ++i) accf[i] = static_cast<float>(std::clamp(acc[i], -16777215, 16777215));
+  std::vector<uint8_t> bytes(acc.size());
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 37 + 5);
+  int variants = 0;
+  for (const QuantizeVariant& v : quantize_variants()) {
+    if (!v.supported()) continue;
+    ++variants;
+    for (int64_t n : {int64_t{1}, int64_t{7}, int64_t{8}, int64_t{9}, int64_t{16}, int64_t{17}, static_cast<int64_t>(acc.size())}) {
+      for (float mult : {0.5f, 0.1f, 0.0013f, 1.0f / 3.0f, 1e9f, std::numeric_limits<float>::quiet_NaN()})
+        for (int32_t bias : {0, -77, 123456, std::numeric_limits<int32_t>::max()})
+          for (auto [zp, lo, hi] : {std::tuple{128, 0, 255}, std::tuple{0, 0, 255}, std::tuple{-3, -128, 127}}) {
+            std::vector<uint8_t> a(static_cast<size_t>(n) + 1, 9), b(static_cast<size_t>(n) + 1, 9);
+            requantize__scalar(acc.data(), n, bias, mult, zp, lo, hi, a.data());
+            v.requantize(acc.data(), n, bias, mult, zp, lo, hi, b.data());
+            ASSERT_EQ(a, b) << v.name << " requantize n " << n << " mult " << mult << " bias " << bias << " zp " << zp;
+            requantize_f32__scalar(accf.data(), n, bias, mult, zp, lo, hi, a.data());
+            v.requantize_f32(accf.data(), n, bias, mult, zp, lo, hi, b.data());
+            ASSERT_EQ(a, b) << v.name << " requantize_f32 n " << n << " mult " << mult << " bias " << bias;
+          }
+      for (uint8_t flip : {uint8_t{0}, uint8_t{0x80}})
+        for (int32_t zp : {0, 128, 255}) {
+          std::vector<float> a(static_cast<size_t>(n) + 1, 9.0f), b(static_cast<size_t>(n) + 1, 9.0f);
+          shift_to_f32__scalar(bytes.data(), n, flip, zp, a.data());
+          v.shift_to_f32(bytes.data(), n, flip, zp, b.data());
+          ASSERT_EQ(a, b) << v.name << " shift_to_f32 n " << n;
+        }
+    }
+  }
+  EXPECT_GE(variants, 1);
+  // The definition on a few values: round half to even, saturation, int8 bytes.
+  const int32_t def_acc[] = {5, 7, -300, 1000};
+  uint8_t out[4];
+  requantize__scalar(def_acc, 4, 0, 0.5f, 10, -128, 127, out);
+  EXPECT_EQ(static_cast<int8_t>(out[0]), 12);    // 2.5 -> 2, + 10
+  EXPECT_EQ(static_cast<int8_t>(out[1]), 14);    // 3.5 -> 4, + 10
+  EXPECT_EQ(static_cast<int8_t>(out[2]), -128);  // -150 + 10 saturates
+  EXPECT_EQ(static_cast<int8_t>(out[3]), 127);
 }
 
 }  // namespace

@@ -429,6 +429,10 @@ std::vector<ConvSpec> conv_specs() {
   v.push_back({{3, 40, 6, 5}, {37, 40, 3, 3}, 1, {1, 1}, {1, 1, 1, 1}, {}, "", {}});  // bigger K, odd M
   v.push_back({{1, 3, 45, 47}, {5, 3, 3, 3}, 1, {1, 1}, {1, 1, 1, 1}, {}, "", {}});   // several pixel tiles
   v.push_back({{1, 8, 50, 50}, {6, 8, 1, 1}, 1, {}, {}, {}, "", {}});                 // pointwise, several tiles
+  v.push_back({{2, 40, 14, 13}, {40, 1, 5, 5}, 40, {1, 1}, {2, 2, 2, 2}, {}, "", {}});  // depthwise, 16-channel blocks + tail
+  v.push_back({{1, 19, 12, 12}, {19, 1, 3, 3}, 19, {2, 2}, {0, 0, 1, 1}, {}, "", {}});  // depthwise, asymmetric pads
+  v.push_back({{1, 3, 18, 18}, {3, 1, 16, 16}, 3, {1, 1}, {1, 1, 1, 1}, {}, "", {}});   // depthwise, 256 taps
+  v.push_back({{1, 2, 18, 18}, {2, 1, 17, 17}, 2, {1, 1}, {}, {}, "", {}});             // depthwise, 289 taps
   return v;
 }
 
@@ -675,6 +679,25 @@ TEST(ConvInteger, RandomVsNaive) {
       for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ(got[i], want[i]) << i;
       seed += 2;
     }
+  }
+}
+
+// Depthwise sums at the edge of float32's exact integers: 256 taps of 255 * -255 stay below 2^24 (the float path),
+// 289 taps of them (an odd sum above 2^24, not representable in float32) must come from the integer path.
+TEST(ConvInteger, DepthwiseExtremeSumsAreExact) {
+  for (int64_t k : {16, 17}) {
+    SCOPED_TRACE(::testing::Message() << "kernel " << k);
+    const int64_t hw = k + 3;
+    std::vector<int> xv(static_cast<size_t>(2 * hw * hw), 255), wv(static_cast<size_t>(2 * k * k), 0);
+    OpTest t("ConvInteger", 10);
+    t.attr_int("group", 2);
+    t.constant_inputs = {false, true, true, true};
+    auto r = t.run({q_tensor(DType::kUInt8, {1, 2, hw, hw}, xv), q_tensor(DType::kUInt8, {2, 1, k, k}, wv),
+                    q_scalar(DType::kUInt8, 0), q_scalar(DType::kUInt8, 255)});
+    ASSERT_TRUE(r.ok()) << r.status().to_string();
+    const std::vector<int> got = ints((*r)[0]);
+    ASSERT_EQ(got.size(), 2u * 16u);
+    for (int v : got) ASSERT_EQ(v, -255 * 255 * static_cast<int>(k * k));
   }
 }
 

@@ -7,7 +7,8 @@
 
 namespace edgerun::kernels {
 
-enum class ConvScratchSlot { kIm2col, kWinogradV, kDirectInput, kPixelRows };
+// kQuantInput / kQuantOutput: the int8 depthwise conv's float planes (ops/quant_conv.cpp).
+enum class ConvScratchSlot { kIm2col, kWinogradV, kDirectInput, kPixelRows, kQuantInput, kQuantOutput, kCount };
 
 float* conv_scratch(ConvScratchSlot slot, size_t floats);
 

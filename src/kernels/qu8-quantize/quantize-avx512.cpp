@@ -52,4 +52,64 @@ void quantize_u8__avx512(const float* x, int64_t n, float scale, int32_t zp, uin
   }
 }
 
+namespace {
+
+// acc (int32, bias added with wrap) -> bytes, 16 lanes; the scalar variant's float operations in the same order.
+struct Requant16 {
+  __m512i b;
+  __m512 m, z, lo, hi;
+  Requant16(int32_t bias, float mult, int32_t zp, int32_t l, int32_t h)
+      : b(_mm512_set1_epi32(bias)), m(_mm512_set1_ps(mult)), z(_mm512_set1_ps(static_cast<float>(zp))),
+        lo(_mm512_set1_ps(static_cast<float>(l))), hi(_mm512_set1_ps(static_cast<float>(h))) {}
+  __m128i operator()(__m512i acc) const {
+    const __m512 v = _mm512_cvtepi32_ps(_mm512_add_epi32(acc, b));
+    // Rounding by instruction, not the scalar variant's magic number: GCC would fuse v * m + magic into an FMA (one
+    // rounding less: ties then go the other way). Equal to it wherever the result is not saturated.
+    __m512 r = _mm512_add_ps(_mm512_roundscale_ps(_mm512_mul_ps(v, m), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), z);
+    r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(r, r, _CMP_ORD_Q), z, r);  // NaN (only from a NaN mult) -> zp
+    r = _mm512_max_ps(r, lo);
+    r = _mm512_min_ps(r, hi);
+    return _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(r));
+  }
+};
+
+template <class Load>
+void requantize_loop(int64_t n, const Requant16& q, uint8_t* y, Load load) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), q(load(i, __mmask16(0xFFFF))));
+  if (i < n) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1);
+    _mm_mask_storeu_epi8(y + i, m, q(load(i, m)));
+  }
+}
+
+}  // namespace
+
+void requantize__avx512(const int32_t* acc, int64_t n, int32_t bias, float mult, int32_t zp, int32_t lo, int32_t hi,
+                        uint8_t* y) {
+  const Requant16 q(bias, mult, zp, lo, hi);
+  requantize_loop(n, q, y, [&](int64_t i, __mmask16 m) { return _mm512_maskz_loadu_epi32(m, acc + i); });
+}
+
+void requantize_f32__avx512(const float* acc, int64_t n, int32_t bias, float mult, int32_t zp, int32_t lo, int32_t hi,
+                            uint8_t* y) {
+  const Requant16 q(bias, mult, zp, lo, hi);
+  requantize_loop(n, q, y, [&](int64_t i, __mmask16 m) { return _mm512_cvttps_epi32(_mm512_maskz_loadu_ps(m, acc + i)); });
+}
+
+void shift_to_f32__avx512(const uint8_t* x, int64_t n, uint8_t flip, int32_t zp, float* y) {
+  const __m128i f = _mm_set1_epi8(static_cast<char>(flip));
+  const __m512i z = _mm512_set1_epi32(zp);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i b = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i)), f);
+    _mm512_storeu_ps(y + i, _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_cvtepu8_epi32(b), z)));
+  }
+  if (i < n) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1);
+    const __m128i b = _mm_xor_si128(_mm_maskz_loadu_epi8(m, x + i), f);
+    _mm512_mask_storeu_ps(y + i, m, _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_cvtepu8_epi32(b), z)));
+  }
+}
+
 }  // namespace edgerun::kernels

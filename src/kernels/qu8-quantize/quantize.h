@@ -1,6 +1,11 @@
-// qu8-quantize: the two passes of DynamicQuantizeLinear (ops/quant_linear.cpp) over float32 data: the range
-// (min and max with 0 included, NaNs skipped) and y = saturate(round_half_even(x / scale) + zp) into uint8 (NaN ->
-// zp). Per-ISA variants (quantize-<isa>.cpp), the best the CPU supports picked once; every variant computes the
+// qu8-quantize: the element-wise passes of the 8-bit ops.
+//  - range, quantize: DynamicQuantizeLinear (ops/quant_linear.cpp) over float32 data: the range (min and max with 0
+//    included, NaNs skipped) and y = saturate(round_half_even(x / scale) + zp) into uint8 (NaN -> zp).
+//  - requantize (QLinearConv outputs): y = saturate(round_half_even(float(wrap32(acc + bias)) * mult) + zp) into
+//    [lo, hi] (the uint8 or int8 range), stored as the value's low byte; requantize_f32 takes accumulators held as
+//    exactly-integral floats (|acc| < 2^24, truncated to int32 first, then the same).
+//  - shift_to_f32: y = float((x ^ flip) - zp) over bytes (flip = 0x80 reads int8 data as uint8 + 128).
+// Per-ISA variants (quantize-<isa>.cpp), the best the CPU supports picked once; every variant computes the
 // scalar one's operations element by element (IEEE division, the same magic-number rounding), so bits agree.
 #pragma once
 
@@ -11,12 +16,20 @@ namespace edgerun::kernels {
 
 using RangeFn = void (*)(const float* x, int64_t n, float* lo, float* hi);  // *lo, *hi start at 0
 using QuantizeU8Fn = void (*)(const float* x, int64_t n, float scale, int32_t zp, uint8_t* y);
+using RequantizeFn = void (*)(const int32_t* acc, int64_t n, int32_t bias, float mult, int32_t zp, int32_t lo,
+                              int32_t hi, uint8_t* y);
+using RequantizeF32Fn = void (*)(const float* acc, int64_t n, int32_t bias, float mult, int32_t zp, int32_t lo,
+                                 int32_t hi, uint8_t* y);
+using ShiftToF32Fn = void (*)(const uint8_t* x, int64_t n, uint8_t flip, int32_t zp, float* y);
 
 struct QuantizeVariant {
   const char* name;
   bool (*supported)();
   RangeFn range;
   QuantizeU8Fn quantize;
+  RequantizeFn requantize;
+  RequantizeF32Fn requantize_f32;
+  ShiftToF32Fn shift_to_f32;
 };
 
 std::span<const QuantizeVariant> quantize_variants();
@@ -24,7 +37,22 @@ const QuantizeVariant& quantize_selected();
 
 void range_f32__scalar(const float* x, int64_t n, float* lo, float* hi);
 void quantize_u8__scalar(const float* x, int64_t n, float scale, int32_t zp, uint8_t* y);
+void requantize__scalar(const int32_t* acc, int64_t n, int32_t bias, float mult, int32_t zp, int32_t lo, int32_t hi,
+                        uint8_t* y);
+void requantize_f32__scalar(const float* acc, int64_t n, int32_t bias, float mult, int32_t zp, int32_t lo, int32_t hi,
+                            uint8_t* y);
+void shift_to_f32__scalar(const uint8_t* x, int64_t n, uint8_t flip, int32_t zp, float* y);
 void range_f32__avx512(const float* x, int64_t n, float* lo, float* hi);
 void quantize_u8__avx512(const float* x, int64_t n, float scale, int32_t zp, uint8_t* y);
+void requantize__avx512(const int32_t* acc, int64_t n, int32_t bias, float mult, int32_t zp, int32_t lo, int32_t hi,
+                        uint8_t* y);
+void requantize_f32__avx512(const float* acc, int64_t n, int32_t bias, float mult, int32_t zp, int32_t lo, int32_t hi,
+                            uint8_t* y);
+void shift_to_f32__avx512(const uint8_t* x, int64_t n, uint8_t flip, int32_t zp, float* y);
+void requantize__avx2(const int32_t* acc, int64_t n, int32_t bias, float mult, int32_t zp, int32_t lo, int32_t hi,
+                      uint8_t* y);
+void requantize_f32__avx2(const float* acc, int64_t n, int32_t bias, float mult, int32_t zp, int32_t lo, int32_t hi,
+                          uint8_t* y);
+void shift_to_f32__avx2(const uint8_t* x, int64_t n, uint8_t flip, int32_t zp, float* y);
 
 }  // namespace edgerun::kernels
