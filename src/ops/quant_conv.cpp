@@ -177,6 +177,7 @@ class QConvKernel : public OpKernel {
       hp_ = (g_.out[1] - 1) * g_.stride[1] + (g_.k[1] - 1) * g_.dil[1] + 1;
       wp_ = (g_.out[2] - 1) * g_.stride[2] + (g_.k[2] - 1) * g_.dil[2] + 1;
       k4_ = c4_ * g_.k[1] * g_.k[2];
+      q8_direct_ = g_.pointwise;
       // A patch tile of ~128 KiB (k4 x 4 bytes per pixel) stays in L2 while every output channel passes over it.
       tile_ = std::clamp<int64_t>(32768 / k4_ / kernels::kQu8Nr * kernels::kQu8Nr, kernels::kQu8Nr, 1024);
       tile_ = std::min(tile_, g_.out_size);
@@ -185,7 +186,6 @@ class QConvKernel : public OpKernel {
       scratch_.resize(1);
       scratch_[0].b32.assign(static_cast<size_t>(k4_ * tile_), 0);
       scratch_[0].col.assign(static_cast<size_t>(tile_), 0);
-      if (qlinear_) scratch_[0].acc.assign(static_cast<size_t>(g_.m_g * tile_), 0);
     } else if (!dwf_) {
       w16_.assign(static_cast<size_t>(g_.m * g_.k_pad), 0);
     }
@@ -313,6 +313,7 @@ class QConvKernel : public OpKernel {
       const int32_t z = w_zp ? load_quant(*w_zp, per_channel ? m : 0) : 0;
       coef_[static_cast<size_t>(m)] = (w_unsigned ? 128 : 0) - z;
     }
+    coef_zero_ = std::all_of(coef_.begin(), coef_.end(), [](int32_t c) { return c == 0; });
   }
 
   // 8-bit path, per image: the input as padded NC4HW4 planes, then tiles of output pixels of every group over the pool.
@@ -320,7 +321,10 @@ class QConvKernel : public OpKernel {
     const bool x_signed = xt_ == DType::kInt8;
     const uint32_t zxp = static_cast<uint32_t>(x_signed ? zx + 128 : zx);  // zero point of the uint8 view
     const int64_t plane = hp_ * wp_, kq = k4_ * 4;
-    xp4_.resize(static_cast<size_t>(g_.group * c4_ * plane));
+    flip_ = x_signed ? 0x80 : 0;
+    pad_row_.assign(static_cast<size_t>(std::max(wp_, tile_)), static_cast<uint8_t>(zxp ^ flip_));
+    x_bytes_ = static_cast<const uint8_t*>(x.raw_data());
+    if (!q8_direct_) xp4_.resize(static_cast<size_t>(g_.group * c4_ * plane));
     for (int64_t grp = 0; grp < g_.group; ++grp)
       for (int64_t mi = 0; mi < g_.m_g; ++mi) {
         const int64_t m = grp * g_.m_g + mi;
@@ -337,8 +341,13 @@ class QConvKernel : public OpKernel {
       auto fill = [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; ++i) fill_nc4(xb + (n * g_.c + (i / c4_) * g_.c_g) * g_.in_size, i % c4_, x_signed, zxp, xp4_.data() + i * plane);
       };
-      if (parallel) pool->parallel_for(g_.group * c4_, [&](int64_t b, int64_t e, int) { fill(b, e); });
-      else fill(0, g_.group * c4_);
+      if (q8_direct_) {
+        // pointwise: run_tile_q8 interleaves straight from x
+      } else if (parallel) {
+        pool->parallel_for(g_.group * c4_, [&](int64_t b, int64_t e, int) { fill(b, e); });
+      } else {
+        fill(0, g_.group * c4_);
+      }
       auto unit = [&](int64_t u, int t) { run_tile_q8(n, u / tiles, (u % tiles) * tile_, zxp, kq, bias, y, t); };
       if (parallel && units >= 2) {
         pool->parallel_for(units, [&](int64_t b, int64_t e, int t) {
@@ -392,12 +401,14 @@ class QConvKernel : public OpKernel {
   // Channels 4*c4 .. 4*c4+3 of one group's input (row stride W, planes in_size apart) into padded plane dst[hp][wp]
   // of 32-bit pixels (byte q = channel 4*c4 + q), zxp outside the input and in channels past C/group.
   void fill_nc4(const uint8_t* xg, int64_t c4, bool x_signed, uint32_t zxp, uint32_t* dst) const {
+    // Channels past C/group read pad_row_, zxp after the XOR (run_q8 fills it).
     const int64_t IH = g_.in[1], IW = g_.in[2], ph = g_.pad[1], pw = g_.pad[2];
-    const uint32_t pad = zxp * 0x01010101u, flip = x_signed ? 0x80808080u : 0u;
+    const uint32_t pad = zxp * 0x01010101u;
+    const uint8_t flip = x_signed ? 0x80 : 0;
     const int64_t col_lo = std::clamp<int64_t>(pw, 0, wp_), col_hi = std::clamp<int64_t>(pw + IW, col_lo, wp_);
     const int64_t nc = std::min<int64_t>(4, g_.c_g - 4 * c4);
     const uint8_t* ch[4];
-    for (int64_t q = 0; q < 4; ++q) ch[q] = xg + (4 * c4 + std::min(q, nc - 1)) * g_.in_size;
+    for (int64_t q = 0; q < 4; ++q) ch[q] = q < nc ? xg + (4 * c4 + q) * g_.in_size : nullptr;
     for (int64_t r = 0; r < hp_; ++r) {
       uint32_t* row = dst + r * wp_;
       const int64_t ih = r - ph;
@@ -407,17 +418,14 @@ class QConvKernel : public OpKernel {
       }
       std::fill(row, row + col_lo, pad);
       std::fill(row + col_hi, row + wp_, pad);
-      const int64_t off = ih * IW - pw;
-      for (int64_t col = col_lo; col < col_hi; ++col) {
-        uint32_t v = 0;
-        for (int64_t q = 0; q < 4; ++q) {
-          const uint32_t b = q < nc ? static_cast<uint32_t>(ch[q][off + col]) ^ (flip & 0xFFu) : zxp;
-          v |= b << (8 * q);
-        }
-        row[col] = v;
-      }
+      const int64_t off = ih * IW - pw + col_lo;
+      kernels::qu8_interleave4(row_src(ch[0], off), row_src(ch[1], off), row_src(ch[2], off), row_src(ch[3], off),
+                               col_hi - col_lo, flip, row + col_lo);
     }
   }
+
+  // Row q of a channel quad: the channel's data, or the pad row (zxp after the XOR) for channels past C/group.
+  const uint8_t* row_src(const uint8_t* ch, int64_t off) const { return ch ? ch + off : pad_row_.data(); }
 
   // One tile of output pixels [p0, p0 + pt) of group grp: patch rows copied from the NC4HW4 planes, column terms,
   // qu8-gemm into y (ConvInteger) or the accumulator tile (QLinearConv, then requantized).
@@ -428,7 +436,15 @@ class QConvKernel : public OpKernel {
     const int64_t plane = hp_ * wp_;
     const uint32_t* xg = xp4_.data() + grp * c4_ * plane;
     uint32_t* b = ts.b32.data();
-    for (int64_t k4 = 0; k4 < k4_; ++k4) {
+    if (q8_direct_) {
+      const uint8_t* xg8 = x_bytes_ + (n * g_.c + grp * g_.c_g) * g_.in_size + p0;
+      for (int64_t c4 = 0; c4 < c4_; ++c4) {
+        const uint8_t* r[4];
+        for (int64_t q = 0; q < 4; ++q) r[q] = 4 * c4 + q < g_.c_g ? xg8 + (4 * c4 + q) * g_.in_size : pad_row_.data();
+        kernels::qu8_interleave4(r[0], r[1], r[2], r[3], pt, flip_, b + c4 * pt);
+      }
+    }
+    for (int64_t k4 = 0; k4 < (q8_direct_ ? 0 : k4_); ++k4) {
       const int64_t c4 = k4 / (KH * KW), kh = (k4 / KW) % KH, kw = k4 % KW;
       const uint32_t* src_plane = xg + c4 * plane + kh * g_.dil[1] * wp_ + kw * g_.dil[2];
       uint32_t* dst = b + k4 * pt;
@@ -445,24 +461,31 @@ class QConvKernel : public OpKernel {
       }
     }
     const uint8_t* b8 = reinterpret_cast<const uint8_t*>(b);
-    int32_t* col = ts.col.data();
-    kernels::qu8_column_sums(b8, kq, pt, col);
-    const uint32_t kz = static_cast<uint32_t>(kq) * zxp;
-    for (int64_t p = 0; p < pt; ++p) col[p] = static_cast<int32_t>(static_cast<uint32_t>(col[p]) - kz);
     const int64_t m0 = grp * g_.m_g;
-    const int64_t y_off = (n * g_.m + m0) * g_.out_size;
     kernels::Qu8Corrections corr;
     corr.row_term = row_term_.data() + m0;
-    corr.row_coef = coef_.data() + m0;
-    corr.col_term = col;
+    if (!coef_zero_) {  // the column terms are only read with a nonzero coef (qu8-gemm.h)
+      int32_t* col = ts.col.data();
+      kernels::qu8_column_sums(b8, kq, pt, col);
+      const uint32_t kz = static_cast<uint32_t>(kq) * zxp;
+      for (int64_t p = 0; p < pt; ++p) col[p] = static_cast<int32_t>(static_cast<uint32_t>(col[p]) - kz);
+      corr.row_coef = coef_.data() + m0;
+      corr.col_term = col;
+    }
+    const int64_t y_off = (n * g_.m + m0) * g_.out_size;
     const kernels::Qu8PackedWeights& w = wq_[static_cast<size_t>(grp)];
     if (!qlinear_) {
       kernels::qu8_gemm(w, 0, g_.m_g, b8, pt, y.data<int32_t>() + y_off + p0, g_.out_size, corr);
       return;
     }
-    int32_t* acc = ts.acc.data();
-    kernels::qu8_gemm(w, 0, g_.m_g, b8, pt, acc, pt, corr);
-    for (int64_t mi = 0; mi < g_.m_g; ++mi) requantize(acc + mi * pt, pt, m0 + mi, bias, y, y_off + mi * g_.out_size + p0);
+    kernels::Qu8Requant rq;
+    rq.bias = bias ? bias + m0 : nullptr;
+    rq.mult = mult_.data() + m0;
+    rq.zp = y_zp_;
+    rq.lo = quant_min(yt_);
+    rq.hi = quant_max(yt_);
+    kernels::qu8_gemm_requant(w, 0, g_.m_g, b8, pt, static_cast<uint8_t*>(y.raw_data()) + y_off + p0, g_.out_size, corr,
+                              rq);
   }
 
   // One patch tile of one group: unfold, integer GEMM over the group's output channels, requantize (QLinearConv).
@@ -638,6 +661,11 @@ class QConvKernel : public OpKernel {
   int64_t c4_ = 0, hp_ = 0, wp_ = 0, k4_ = 0;  // 8-bit path: channel quads per group, padded plane, patch quads
   std::vector<kernels::Qu8PackedWeights> wq_;  // 8-bit path: per group
   std::vector<int32_t> coef_, row_term_;       // 8-bit path: [M] (qu8-gemm.h)
+  bool coef_zero_ = false;                     // 8-bit path: every coef is 0 (no column terms)
+  bool q8_direct_ = false;                     // 8-bit path, pointwise: patch tiles straight from x (no planes)
+  uint8_t flip_ = 0;                           // 8-bit path: 0x80 for int8 inputs
+  std::vector<uint8_t> pad_row_;               // 8-bit path: zxp ^ flip_ bytes, for channels past C/group
+  const uint8_t* x_bytes_ = nullptr;           // 8-bit path: the input of the current run
   std::vector<uint32_t> xp4_;                  // 8-bit path: [group][c4][hp][wp] input pixels of 4 channels
   std::vector<int16_t> w16_;  // [M, K_pad] weights minus their zero point
   std::vector<float> mult_;   // [M] requantization multipliers

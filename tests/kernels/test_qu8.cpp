@@ -1,5 +1,6 @@
 // qu8-gemm against the definition sum_k (x - zx)(w - zw[m]) in int64 (every M / pixel edge of the 12 x 32 tile,
-// uint8 and int8 weights, zero points across the range, K not a multiple of 4, sums near the int32 limit), and the
+// uint8 and int8 weights, zero points across the range or all 0, K not a multiple of 4, sums near the int32 limit),
+// its requantized output against the scalar requantization, and the
 // qu8-quantize variants against the scalar one bit for bit (NaN, infinities, huge values, exact halves).
 #include <gtest/gtest.h>
 
@@ -20,7 +21,8 @@ namespace {
 
 // x: [k][p] uint8 (p pixels), w: [m][k] bytes; returns C[m][p] through the packed path.
 std::vector<int32_t> run_qu8(const std::vector<uint8_t>& x, int64_t k, int64_t pixels, const std::vector<uint8_t>& w,
-                             int64_t m, bool w_unsigned, int32_t zx, const std::vector<int32_t>& zw) {
+                             int64_t m, bool w_unsigned, int32_t zx, const std::vector<int32_t>& zw,
+                             bool requant = false) {
   const Qu8PackedWeights pw = qu8_pack_weights(w.data(), m, k, k, w_unsigned);
   const int64_t kp = pw.kp;
   std::vector<uint8_t> b(static_cast<size_t>(kp * pixels), static_cast<uint8_t>(zx));  // [kp/4][pixels][4]
@@ -34,12 +36,38 @@ std::vector<int32_t> run_qu8(const std::vector<uint8_t>& x, int64_t k, int64_t p
     row_term[static_cast<size_t>(r)] = static_cast<int32_t>(static_cast<uint32_t>(zx) * static_cast<uint32_t>(pw.row_sum[static_cast<size_t>(r)]));
     coef[static_cast<size_t>(r)] = (w_unsigned ? 128 : 0) - zw[static_cast<size_t>(r)];
   }
+  const bool coef_zero = std::all_of(coef.begin(), coef.end(), [](int32_t v) { return v == 0; });
+  if (coef_zero) std::fill(col.begin(), col.end(), 1 << 20);  // must not be read (qu8-gemm.h)
   Qu8Corrections corr;
   corr.row_term = row_term.data();
-  corr.row_coef = coef.data();
+  corr.row_coef = coef_zero ? nullptr : coef.data();
   corr.col_term = col.data();
   std::vector<int32_t> c(static_cast<size_t>(m * pixels), -7);
   qu8_gemm(pw, 0, m, b.data(), pixels, c.data(), pixels, corr);
+  if (requant) {
+    // The requantized product, byte for byte the scalar requantization of the int32 one (rows from row 0 and from
+    // a later panel, to check the per-row indexing).
+    std::vector<float> mult(static_cast<size_t>(m));
+    std::vector<int32_t> bias(static_cast<size_t>(m));
+    for (int64_t r = 0; r < m; ++r) {
+      mult[static_cast<size_t>(r)] = 0.0007f * static_cast<float>(r + 1) / static_cast<float>(k);
+      bias[static_cast<size_t>(r)] = static_cast<int32_t>(r * 977) - 4000;
+    }
+    for (auto [zp, lo, hi] : {std::tuple{3, 0, 255}, std::tuple{-7, -128, 127}}) {
+      Qu8Requant rq;
+      rq.bias = bias.data();
+      rq.mult = mult.data();
+      rq.zp = zp;
+      rq.lo = lo;
+      rq.hi = hi;
+      std::vector<uint8_t> y(static_cast<size_t>(m * (pixels + 1)), 0xAB), want(y);
+      qu8_gemm_requant(pw, 0, m, b.data(), pixels, y.data(), pixels + 1, corr, rq);
+      for (int64_t r = 0; r < m; ++r)
+        requantize__scalar(c.data() + r * pixels, pixels, bias[static_cast<size_t>(r)], mult[static_cast<size_t>(r)], zp,
+                           lo, hi, want.data() + r * (pixels + 1));
+      EXPECT_EQ(y, want) << "requantized, m " << m << " pixels " << pixels << " k " << k << " zp " << zp;
+    }
+  }
   return c;
 }
 
@@ -58,7 +86,8 @@ TEST(Qu8Gemm, MatchesDefinition) {
           const int32_t zx = byte(rng);
           std::vector<int32_t> zw(static_cast<size_t>(m));
           for (auto& z : zw) z = w_unsigned ? byte(rng) : byte(rng) - 128;
-          const std::vector<int32_t> got = run_qu8(x, k, pixels, w, m, w_unsigned, zx, zw);
+          if (!w_unsigned && k % 3 == 0) std::fill(zw.begin(), zw.end(), 0);  // symmetric int8: no column terms
+          const std::vector<int32_t> got = run_qu8(x, k, pixels, w, m, w_unsigned, zx, zw, true);
           for (int64_t r = 0; r < m; ++r)
             for (int64_t p = 0; p < pixels; ++p) {
               int64_t want = 0;

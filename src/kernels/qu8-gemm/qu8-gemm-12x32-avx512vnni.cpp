@@ -1,9 +1,11 @@
 // qu8-gemm-12x32-avx512vnni: 12 weight rows x 32 pixels in 24 zmm int32 accumulators; per step of 4 k: two
 // 64-byte loads of activations (16 pixels x 4 bytes each), twelve 32-bit broadcasts of weights and 24 vpdpbusd
 // (1536 multiply-adds). Rows past m_eff are not computed, pixels past n_eff are masked on load and store. The
-// corrections of qu8-gemm.h are applied before the store (vpmulld, vpsubd, vpaddd: modulo 2^32 like the sums).
+// corrections of qu8-gemm.h are applied before the store (vpmulld, vpsubd, vpaddd: modulo 2^32 like the sums; no
+// vpmulld when every coef is 0), then either int32 stores or requantization to bytes (Qu8Requant).
 // GCC 12 warns inside its own avx512fintrin.h (_mm512_undefined_epi32 as a pass-through).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include <cstring>
@@ -30,18 +32,43 @@ inline int32_t load_i32(const int8_t* p) {
     c##r##0 = _mm512_dpbusd_epi32(c##r##0, b0, av);                      \
     c##r##1 = _mm512_dpbusd_epi32(c##r##1, b1, av);                      \
   }
+// Corrections, then either the int32 store or requantization to bytes (qu8-quantize's requantize, rounding by
+// instruction: GCC would contract a multiply and a magic-number add into an FMA).
 #define ER_STORE(r)                                                                                               \
   if constexpr (MR > r) {                                                                                         \
-    const __m512i rt = _mm512_set1_epi32(row_term[r]), rc = _mm512_set1_epi32(row_coef[r]);                        \
-    c##r##0 = _mm512_add_epi32(_mm512_sub_epi32(c##r##0, rt), _mm512_mullo_epi32(rc, ct0));                       \
-    c##r##1 = _mm512_add_epi32(_mm512_sub_epi32(c##r##1, rt), _mm512_mullo_epi32(rc, ct1));                       \
-    _mm512_mask_storeu_epi32(c + r * ldc, m0, c##r##0);                                                           \
-    _mm512_mask_storeu_epi32(c + r * ldc + 16, m1, c##r##1);                                                      \
+    const __m512i rt = _mm512_set1_epi32(corr.row_term[r]);                                                       \
+    c##r##0 = _mm512_sub_epi32(c##r##0, rt);                                                                      \
+    c##r##1 = _mm512_sub_epi32(c##r##1, rt);                                                                      \
+    if constexpr (kCol) {                                                                                         \
+      const __m512i rc = _mm512_set1_epi32(corr.row_coef[r]);                                                     \
+      c##r##0 = _mm512_add_epi32(c##r##0, _mm512_mullo_epi32(rc, ct0));                                           \
+      c##r##1 = _mm512_add_epi32(c##r##1, _mm512_mullo_epi32(rc, ct1));                                           \
+    }                                                                                                             \
+    if constexpr (kRequant) {                                                                                     \
+      const __m512i bias = _mm512_set1_epi32(rq->bias ? rq->bias[r] : 0);                                        \
+      const __m512 mult = _mm512_set1_ps(rq->mult[r]);                                                            \
+      uint8_t* y = static_cast<uint8_t*>(c) + r * ldc;                                                            \
+      _mm_mask_storeu_epi8(y, m0, requant(_mm512_add_epi32(c##r##0, bias), mult, zp, lo, hi));                    \
+      _mm_mask_storeu_epi8(y + 16, m1, requant(_mm512_add_epi32(c##r##1, bias), mult, zp, lo, hi));               \
+    } else {                                                                                                      \
+      int32_t* y = static_cast<int32_t*>(c) + r * ldc;                                                            \
+      _mm512_mask_storeu_epi32(y, m0, c##r##0);                                                                   \
+      _mm512_mask_storeu_epi32(y + 16, m1, c##r##1);                                                              \
+    }                                                                                                             \
   }
 
-template <int MR>
-void tile(int64_t kp4, const int8_t* a, const uint8_t* b, int64_t ldb, int32_t* c, int64_t ldc, __mmask16 m0,
-          __mmask16 m1, const int32_t* row_term, const int32_t* row_coef, const int32_t* col_term) {
+inline __m128i requant(__m512i acc, __m512 mult, __m512 zp, __m512 lo, __m512 hi) {
+  __m512 r = _mm512_add_ps(
+      _mm512_roundscale_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), mult), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
+      zp);
+  r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(r, r, _CMP_ORD_Q), zp, r);
+  r = _mm512_min_ps(_mm512_max_ps(r, lo), hi);
+  return _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(r));
+}
+
+template <int MR, bool kCol, bool kRequant>
+void tile(int64_t kp4, const int8_t* a, const uint8_t* b, int64_t ldb, void* c, int64_t ldc, __mmask16 m0,
+          __mmask16 m1, const Qu8Corrections& corr, const Qu8Requant* rq) {
   const __m512i z = _mm512_setzero_si512();
   __m512i c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
   __m512i c60 = z, c61 = z, c70 = z, c71 = z, c80 = z, c81 = z, c90 = z, c91 = z, c100 = z, c101 = z, c110 = z,
@@ -54,25 +81,44 @@ void tile(int64_t kp4, const int8_t* a, const uint8_t* b, int64_t ldb, int32_t* 
     a += 4 * kQu8Mr;
     b += ldb;
   }
-  const __m512i ct0 = _mm512_maskz_loadu_epi32(m0, col_term), ct1 = _mm512_maskz_loadu_epi32(m1, col_term + 16);
+  __m512i ct0 = z, ct1 = z;
+  if constexpr (kCol) {
+    ct0 = _mm512_maskz_loadu_epi32(m0, corr.col_term);
+    ct1 = _mm512_maskz_loadu_epi32(m1, corr.col_term + 16);
+  }
+  __m512 zp = _mm512_setzero_ps(), lo = zp, hi = zp;
+  if constexpr (kRequant) {
+    zp = _mm512_set1_ps(static_cast<float>(rq->zp));
+    lo = _mm512_set1_ps(static_cast<float>(rq->lo));
+    hi = _mm512_set1_ps(static_cast<float>(rq->hi));
+  }
   ER_STORE(0) ER_STORE(1) ER_STORE(2) ER_STORE(3) ER_STORE(4) ER_STORE(5)
   ER_STORE(6) ER_STORE(7) ER_STORE(8) ER_STORE(9) ER_STORE(10) ER_STORE(11)
+  (void)ct0, (void)ct1, (void)rq;
 }
 
 #undef ER_ROW
 #undef ER_STORE
 
-using TileFn = void (*)(int64_t, const int8_t*, const uint8_t*, int64_t, int32_t*, int64_t, __mmask16, __mmask16,
-                        const int32_t*, const int32_t*, const int32_t*);
-constexpr TileFn kTiles[12] = {tile<1>, tile<2>, tile<3>, tile<4>, tile<5>,  tile<6>,
-                               tile<7>, tile<8>, tile<9>, tile<10>, tile<11>, tile<12>};
+using TileFn = void (*)(int64_t, const int8_t*, const uint8_t*, int64_t, void*, int64_t, __mmask16, __mmask16,
+                        const Qu8Corrections&, const Qu8Requant*);
+template <bool kCol, bool kRequant>
+constexpr TileFn kTiles[12] = {tile<1, kCol, kRequant>, tile<2, kCol, kRequant>,  tile<3, kCol, kRequant>,
+                               tile<4, kCol, kRequant>, tile<5, kCol, kRequant>,  tile<6, kCol, kRequant>,
+                               tile<7, kCol, kRequant>, tile<8, kCol, kRequant>,  tile<9, kCol, kRequant>,
+                               tile<10, kCol, kRequant>, tile<11, kCol, kRequant>, tile<12, kCol, kRequant>};
 
 }  // namespace
 
-void qu8_gemm_tile__avx512vnni(int64_t kp4, const int8_t* a, const uint8_t* b, int64_t ldb, int32_t* c, int64_t ldc,
-                               int m_eff, int n_eff, const int32_t* row_term, const int32_t* row_coef,
-                               const int32_t* col_term) {
-  kTiles[m_eff - 1](kp4, a, b, ldb, c, ldc, lo_mask(n_eff), hi_mask(n_eff), row_term, row_coef, col_term);
+void qu8_gemm_tile__avx512vnni(int64_t kp4, const int8_t* a, const uint8_t* b, int64_t ldb, void* c, int64_t ldc,
+                               int m_eff, int n_eff, const Qu8Corrections& corr, const Qu8Requant* rq) {
+  const __mmask16 m0 = lo_mask(n_eff), m1 = hi_mask(n_eff);
+  const int i = m_eff - 1;
+  if (corr.row_coef) {
+    (rq ? kTiles<true, true> : kTiles<true, false>)[i](kp4, a, b, ldb, c, ldc, m0, m1, corr, rq);
+  } else {
+    (rq ? kTiles<false, true> : kTiles<false, false>)[i](kp4, a, b, ldb, c, ldc, m0, m1, corr, rq);
+  }
 }
 
 void qu8_column_sums__avx512vnni(const uint8_t* b, int64_t kp, int64_t pt, int32_t* col_sum) {

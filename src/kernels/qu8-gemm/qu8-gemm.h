@@ -39,9 +39,23 @@ Qu8PackedWeights qu8_pack_weights(const uint8_t* w, int64_t m, int64_t k, int64_
 // The per-row and per-pixel correction terms of one product (see above), read by the tile kernel.
 struct Qu8Corrections {
   const int32_t* row_term = nullptr;  // [m] zx' * RowSum[m]
-  const int32_t* row_coef = nullptr;  // [m] coef[m]
+  const int32_t* row_coef = nullptr;  // [m] coef[m]; nullptr when every coef is 0 (int8 weights, zero point 0):
+                                      // then col_term is not read and need not be computed
   const int32_t* col_term = nullptr;  // [pt] ColSum[p] - Kp * zx'
 };
+
+// Optional requantization in the tile's store phase (QLinearConv): y = saturate(round_half_even(float(wrap32(C +
+// bias[m])) * mult[m]) + zp) into [lo, hi], stored as the value's low byte, exactly as qu8-quantize's requantize.
+struct Qu8Requant {
+  const int32_t* bias = nullptr;  // [m] or nullptr
+  const float* mult = nullptr;    // [m]
+  int32_t zp = 0, lo = 0, hi = 255;
+};
+
+// Packs n pixels of four byte rows into 32-bit lanes: dst[i] = r0[i] | r1[i] << 8 | r2[i] << 16 | r3[i] << 24, each
+// byte XORed with flip (0x80 reads int8 data as uint8 + 128).
+void qu8_interleave4(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2, const uint8_t* r3, int64_t n,
+                     uint8_t flip, uint32_t* dst);
 
 // ColSum of packed activations b ([kp / 4][pt][4]) into col_sum[pt].
 void qu8_column_sums(const uint8_t* b, int64_t kp, int64_t pt, int32_t* col_sum);
@@ -51,10 +65,14 @@ void qu8_column_sums(const uint8_t* b, int64_t kp, int64_t pt, int32_t* col_sum)
 void qu8_gemm(const Qu8PackedWeights& w, int64_t m0, int64_t rows, const uint8_t* b, int64_t pt, int32_t* c,
               int64_t ldc, const Qu8Corrections& corr);
 
-// Per-ISA entry points (qu8-gemm-<isa>.cpp).
-void qu8_gemm_tile__avx512vnni(int64_t kp4, const int8_t* a, const uint8_t* b, int64_t ldb, int32_t* c, int64_t ldc,
-                               int m_eff, int n_eff, const int32_t* row_term, const int32_t* row_coef,
-                               const int32_t* col_term);
+// The same product requantized to bytes: y[m0 .. m0 + rows)[0 .. pt) with row stride ldy; bias and mult indexed
+// from row m0.
+void qu8_gemm_requant(const Qu8PackedWeights& w, int64_t m0, int64_t rows, const uint8_t* b, int64_t pt, uint8_t* y,
+                      int64_t ldy, const Qu8Corrections& corr, const Qu8Requant& rq);
+
+// Per-ISA entry points (qu8-gemm-<isa>.cpp). c is int32_t* (rq == nullptr) or uint8_t* (requantized).
+void qu8_gemm_tile__avx512vnni(int64_t kp4, const int8_t* a, const uint8_t* b, int64_t ldb, void* c, int64_t ldc,
+                               int m_eff, int n_eff, const Qu8Corrections& corr, const Qu8Requant* rq);
 void qu8_column_sums__avx512vnni(const uint8_t* b, int64_t kp, int64_t pt, int32_t* col_sum);
 
 }  // namespace edgerun::kernels
