@@ -9,6 +9,7 @@
 // through a 256-entry table built from the scales (once at prepare when they are constant).
 #include <cstring>
 
+#include "kernels/qu8-quantize/quantize.h"
 #include "ops/op_util.h"
 #include "ops/quant_ops.h"
 #include "ops/quant_util.h"
@@ -81,6 +82,10 @@ class QLinearBinaryKernel : public OpKernel {
     const uint8_t* b = static_cast<const uint8_t*>(ctx.inputs[3]->raw_data());
     uint8_t* y = static_cast<uint8_t*>(ctx.outputs[0]->raw_data());
     const int64_t n = shape_numel(out_);
+    if (same_ && !mul_) {  // the vectorized pass: the table's values computed in place, same roundings
+      kernels::quantize_selected().add(a, b, n, add_, y);
+      return Status();
+    }
     if (same_) {
       for (int64_t i = 0; i < n; ++i) y[i] = combine(a[i], b[i]);
       return Status();
@@ -121,6 +126,15 @@ class QLinearBinaryKernel : public OpKernel {
     mult_ = a_.scale * b_.scale / c_.scale;
     lo_ = quant_min(t_);
     hi_ = quant_max(t_);
+    const bool s8 = t_ == DType::kInt8;  // int8 bytes read as uint8 + 128
+    add_.flip = s8 ? 0x80 : 0;
+    add_.za = a_.zp + (s8 ? 128 : 0);
+    add_.zb = b_.zp + (s8 ? 128 : 0);
+    add_.zc = c_.zp;
+    add_.lo = lo_;
+    add_.hi = hi_;
+    add_.ka = a_.scale / c_.scale;
+    add_.kb = b_.scale / c_.scale;
   }
 
   uint8_t combine(uint8_t a, uint8_t b) const {
@@ -137,6 +151,7 @@ class QLinearBinaryKernel : public OpKernel {
   float da_[256] = {}, db_[256] = {};  // per input byte: (x - zp) (Mul) or (x - zp) * scale / c_scale (Add)
   float mult_ = 1.0f;
   int32_t lo_ = 0, hi_ = 255;
+  kernels::QAddParams add_;  // QLinearAdd of same-shape inputs (kernels/qu8-quantize)
 };
 
 Expected<std::unique_ptr<OpKernel>> prepare_qlinear_binary(PrepareContext& ctx, bool mul) {

@@ -214,6 +214,12 @@ class QConvKernel : public OpKernel {
     }
   }
 
+  size_t packed_bytes() const override {
+    size_t n = w16_.size() * sizeof(int16_t) + wf_.size() * sizeof(float);
+    for (const kernels::Qu8PackedWeights& w : wq_) n += w.data.size() + w.row_sum.size() * sizeof(int32_t);
+    return n;
+  }
+
   const char* variant() const override {
     if (q8_) return "qconv-qu8-gemm";
     if (dwf_) return "qconv-depthwise-f32";

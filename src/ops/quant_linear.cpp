@@ -38,7 +38,7 @@ Expected<QuantLayout> quant_layout(const PrepareContext& ctx, const Shape& x, in
   QuantLayout q;
   const int rank = static_cast<int>(x.size());
   if (block_size == 0 && shape_numel(s) == 1 && s.size() <= 1) {
-    q.outer = shape_numel(x);
+    q.inner = shape_numel(x);  // one run, parameter step 0
     return q;  // per tensor
   }
   if (ctx.opset() < 13) return ctx.error("scale must be a scalar before opset 13, got shape ", shape_str(s));
@@ -155,6 +155,13 @@ class QuantizeLinearKernel : public OpKernel {
     const int32_t lo = quant_min(yt_), hi = quant_max(yt_);
     const bool exact = prec_ == DType::kFloat32;
     for_each_param_run(q_, [&](int64_t e, int64_t n, int64_t p, int64_t step) {
+      if constexpr (std::is_same_v<X, float> && std::is_same_v<Y, uint8_t>) {
+        if (exact && step == 0) {  // one scale for the run: the vectorized DynamicQuantizeLinear pass, same formula
+          kernels::quantize_selected().quantize(static_cast<const float*>(x) + e, n, p_.scale[static_cast<size_t>(p)],
+                                                p_.zero_point[static_cast<size_t>(p)], y + e);
+          return;
+        }
+      }
       for (int64_t i = 0; i < n; ++i, p += step) {
         const float s = p_.scale[static_cast<size_t>(p)];
         const int32_t z = p_.zero_point[static_cast<size_t>(p)];

@@ -192,6 +192,35 @@ TEST(Qu8Quantize, RequantizeMatchesScalar) {
         }
     }
   }
+  // add: every pair of bytes (256 x 256), uint8 and int8 views, scales that make ties and products that round.
+  std::vector<uint8_t> qa, qb;
+  for (int i = 0; i < 256; ++i)
+    for (int j = 0; j < 256; ++j) {
+      qa.push_back(static_cast<uint8_t>(i));
+      qb.push_back(static_cast<uint8_t>(j));
+    }
+  for (const QuantizeVariant& v : quantize_variants()) {
+    if (!v.supported()) continue;
+    for (auto [flip, za, zb, zc, lo, hi, ka, kb] :
+         {std::tuple{uint8_t{0}, 128, 120, 125, 0, 255, 0.5f, 0.25f}, std::tuple{uint8_t{0}, 3, 250, 0, 0, 255, 0.1f, 0.7f},
+          std::tuple{uint8_t{0x80}, 128, 130, -3, -128, 127, 1.0f / 3.0f, 0.9f}}) {
+      QAddParams p;
+      p.flip = flip;
+      p.za = za;
+      p.zb = zb;
+      p.zc = zc;
+      p.lo = lo;
+      p.hi = hi;
+      p.ka = ka;
+      p.kb = kb;
+      for (int64_t n : {int64_t{5}, static_cast<int64_t>(qa.size())}) {
+        std::vector<uint8_t> want(static_cast<size_t>(n)), got(static_cast<size_t>(n));
+        add__scalar(qa.data(), qb.data(), n, p, want.data());
+        v.add(qa.data(), qb.data(), n, p, got.data());
+        ASSERT_EQ(want, got) << v.name << " add ka " << ka;
+      }
+    }
+  }
   EXPECT_GE(variants, 1);
   // The definition on a few values: round half to even, saturation, int8 bytes.
   const int32_t def_acc[] = {5, 7, -300, 1000};

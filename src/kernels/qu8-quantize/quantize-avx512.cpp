@@ -112,4 +112,29 @@ void shift_to_f32__avx512(const uint8_t* x, int64_t n, uint8_t flip, int32_t zp,
   }
 }
 
+// Products and sum with explicit rounding operands: GCC cannot contract those into an FMA.
+void add__avx512(const uint8_t* a, const uint8_t* b, int64_t n, const QAddParams& p, uint8_t* y) {
+  constexpr int kR = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+  const __m128i f = _mm_set1_epi8(static_cast<char>(p.flip));
+  const __m512i za = _mm512_set1_epi32(p.za), zb = _mm512_set1_epi32(p.zb);
+  const __m512 ka = _mm512_set1_ps(p.ka), kb = _mm512_set1_ps(p.kb), z = _mm512_set1_ps(static_cast<float>(p.zc));
+  const __m512 lo = _mm512_set1_ps(static_cast<float>(p.lo)), hi = _mm512_set1_ps(static_cast<float>(p.hi));
+  auto q = [&](__m128i av, __m128i bv) {
+    const __m512 va = _mm512_mul_round_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_cvtepu8_epi32(_mm_xor_si128(av, f)), za)), ka, kR);
+    const __m512 vb = _mm512_mul_round_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_cvtepu8_epi32(_mm_xor_si128(bv, f)), zb)), kb, kR);
+    __m512 r = _mm512_add_ps(_mm512_roundscale_ps(_mm512_add_round_ps(va, vb, kR), kR), z);
+    r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(r, r, _CMP_ORD_Q), z, r);
+    r = _mm512_min_ps(_mm512_max_ps(r, lo), hi);
+    return _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(r));
+  };
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), q(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)),
+                                                           _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i))));
+  if (i < n) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1);
+    _mm_mask_storeu_epi8(y + i, m, q(_mm_maskz_loadu_epi8(m, a + i), _mm_maskz_loadu_epi8(m, b + i)));
+  }
+}
+
 }  // namespace edgerun::kernels

@@ -14,13 +14,13 @@ bool always() { return true; }
 const QuantizeVariant kVariants[] = {
 #if defined(__x86_64__) || defined(_M_X64)
     {"qu8-quantize-avx512", has_avx512, range_f32__avx512, quantize_u8__avx512, requantize__avx512,
-     requantize_f32__avx512, shift_to_f32__avx512},
+     requantize_f32__avx512, shift_to_f32__avx512, add__avx512},
     // No AVX2 range / quantize (DynamicQuantizeLinear keeps the scalar ones there).
     {"qu8-quantize-avx2", has_avx2, range_f32__scalar, quantize_u8__scalar, requantize__avx2, requantize_f32__avx2,
-     shift_to_f32__avx2},
+     shift_to_f32__avx2, add__scalar},
 #endif
     {"qu8-quantize-scalar", always, range_f32__scalar, quantize_u8__scalar, requantize__scalar, requantize_f32__scalar,
-     shift_to_f32__scalar},
+     shift_to_f32__scalar, add__scalar},
 };
 
 }  // namespace
@@ -87,6 +87,20 @@ void requantize_f32__scalar(const float* acc, int64_t n, int32_t bias, float mul
 
 void shift_to_f32__scalar(const uint8_t* x, int64_t n, uint8_t flip, int32_t zp, float* y) {
   for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(static_cast<int32_t>(x[i] ^ flip) - zp);
+}
+
+// Baseline x86-64 has no FMA and arm64 builds with -ffp-contract=off, so the two products are rounded before the sum.
+void add__scalar(const uint8_t* a, const uint8_t* b, int64_t n, const QAddParams& p, uint8_t* y) {
+  const float z = static_cast<float>(p.zc), lo = static_cast<float>(p.lo), hi = static_cast<float>(p.hi);
+  for (int64_t i = 0; i < n; ++i) {
+    const float va = static_cast<float>(static_cast<int32_t>(a[i] ^ p.flip) - p.za) * p.ka;
+    const float vb = static_cast<float>(static_cast<int32_t>(b[i] ^ p.flip) - p.zb) * p.kb;
+    float r = (((va + vb) + 12582912.0f) - 12582912.0f) + z;
+    r = r == r ? r : z;
+    r = r < lo ? lo : r;
+    r = r > hi ? hi : r;
+    y[i] = static_cast<uint8_t>(static_cast<int32_t>(r));
+  }
 }
 
 }  // namespace edgerun::kernels
