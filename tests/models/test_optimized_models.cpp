@@ -1,6 +1,6 @@
 // Graph passes and buffer reuse on real models: optimization_level 1 (cpu kernels, fused nodes, aliasing and
 // in-place buffers) must give the outputs of the graph as written run by the reference kernels, within 1e-4 of
-// each output's largest magnitude, at 1, 2 and 3 threads; and buffer reuse must never grow the arena.
+// each output's largest magnitude (1e-3 for yolov8n-int8, see Case), at 1, 2 and 3 threads; and buffer reuse must never grow the arena.
 // Skips models whose generated data is absent (scripts/gen_test_models.sh) or shared data is absent.
 #include <gtest/gtest.h>
 
@@ -27,6 +27,9 @@ struct Case {
   const char* label;
   const char* where;  // "generated" or "shared"
   const char* dir;    // relative to that root; holds model.onnx and test_data_set_0
+  // yolov8n-int8 quantizes activations at run time (DynamicQuantizeLinear): a last-bit float difference of a fused
+  // kernel before one moves a rounding step, which the int8 convs after it carry to the output (3.3e-4 measured).
+  double tolerance = kTolerance;
 };
 
 fs::path case_dir(const Case& c) {
@@ -80,7 +83,7 @@ TEST_P(OptimizedModel, MatchesReferenceAsWritten) {
       if (want[i].dtype() != DType::kFloat32) continue;
       testing::Comparison cmp = testing::compare_f32(want[i], got[i]);
       EXPECT_EQ(cmp.non_finite, 0) << c.label << " output " << i;
-      EXPECT_LE(cmp.relative, kTolerance) << c.label << " output " << i << " at " << threads << " threads: max abs err "
+      EXPECT_LE(cmp.relative, c.tolerance) << c.label << " output " << i << " at " << threads << " threads: max abs err "
                                           << cmp.max_abs_err << " at " << cmp.worst_index;
     }
     if (threads != 1) continue;
@@ -109,6 +112,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"squeezenet1_1", "generated", "torchvision/squeezenet1_1"},
                       Case{"vit_tiny", "generated", "torchvision/vit_tiny"},
                       Case{"yolox_nano", "shared", "detection/yolox-nano"},
+                      Case{"mobilenetv2_int8", "shared", "classification/mobilenetv2-12-int8"},
+                      Case{"yolov8n_int8", "shared", "detection/yolov8n-int8", 1e-3},
                       Case{"ppocr_det", "generated", "paddleocr/det"},
                       Case{"ppocr_rec", "generated", "paddleocr/rec"},
                       Case{"ppocr_cls", "generated", "paddleocr/cls"}),
