@@ -13,8 +13,9 @@
 //
 // On CPUs with a qu8-gemm kernel (AVX-512 VNNI) 2-D convs that are not depthwise take the 8-bit path instead: the
 // input is copied once per image into zero-point-padded planes of 4 channels per 32-bit pixel (NC4HW4, int8 inputs
-// shifted to uint8), the patch tile of a receptive-field position (c4, kh, kw) is then a row copy of 32-bit pixels,
-// and qu8-gemm multiplies 4 channels per lane with exact int32 results (kernels/qu8-gemm/qu8-gemm.h).
+// shifted to uint8), the patch tile of a receptive-field position (c4, kh, kw) is then a row copy of 32-bit pixels
+// (pointwise convs interleave their tiles straight from the input instead), and qu8-gemm multiplies 4 channels per
+// lane with exact int32 results, requantizing QLinearConv outputs in its store phase (kernels/qu8-gemm/qu8-gemm.h).
 //
 // Depthwise 2-D convs with at most 258 taps run on the float depthwise kernels (kernels/f32-dwconv): inputs and
 // weights minus their zero points are integers of at most 255 in magnitude, so every product (<= 65025) and every
@@ -342,17 +343,14 @@ class QConvKernel : public OpKernel {
     const bool parallel = pool && pool->size() > 1;
     if (parallel && scratch_.size() < static_cast<size_t>(pool->size()))
       scratch_.resize(static_cast<size_t>(pool->size()), scratch_[0]);
-    const uint8_t* xb = static_cast<const uint8_t*>(x.raw_data());
     for (int64_t n = 0; n < g_.batch; ++n) {
       auto fill = [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) fill_nc4(xb + (n * g_.c + (i / c4_) * g_.c_g) * g_.in_size, i % c4_, x_signed, zxp, xp4_.data() + i * plane);
+        for (int64_t i = b; i < e; ++i)
+          fill_nc4(x_bytes_ + (n * g_.c + (i / c4_) * g_.c_g) * g_.in_size, i % c4_, zxp, xp4_.data() + i * plane);
       };
-      if (q8_direct_) {
-        // pointwise: run_tile_q8 interleaves straight from x
-      } else if (parallel) {
-        pool->parallel_for(g_.group * c4_, [&](int64_t b, int64_t e, int) { fill(b, e); });
-      } else {
-        fill(0, g_.group * c4_);
+      if (!q8_direct_) {  // pointwise convs interleave their tiles straight from x (run_tile_q8)
+        if (parallel) pool->parallel_for(g_.group * c4_, [&](int64_t b, int64_t e, int) { fill(b, e); });
+        else fill(0, g_.group * c4_);
       }
       auto unit = [&](int64_t u, int t) { run_tile_q8(n, u / tiles, (u % tiles) * tile_, zxp, kq, bias, y, t); };
       if (parallel && units >= 2) {
@@ -404,17 +402,18 @@ class QConvKernel : public OpKernel {
     }
   }
 
-  // Channels 4*c4 .. 4*c4+3 of one group's input (row stride W, planes in_size apart) into padded plane dst[hp][wp]
-  // of 32-bit pixels (byte q = channel 4*c4 + q), zxp outside the input and in channels past C/group.
-  void fill_nc4(const uint8_t* xg, int64_t c4, bool x_signed, uint32_t zxp, uint32_t* dst) const {
-    // Channels past C/group read pad_row_, zxp after the XOR (run_q8 fills it).
+  // The byte rows of channels 4*c4 .. 4*c4+3 of one group's input xg at element offset off; channels past C/group
+  // read pad_row_ (zxp after the XOR, filled by run_q8).
+  void quad_rows(const uint8_t* xg, int64_t c4, int64_t off, const uint8_t* r[4]) const {
+    for (int64_t q = 0; q < 4; ++q) r[q] = 4 * c4 + q < g_.c_g ? xg + (4 * c4 + q) * g_.in_size + off : pad_row_.data();
+  }
+
+  // Channel quad c4 of one group's input (row stride W, planes in_size apart) into padded plane dst[hp][wp] of 32-bit
+  // pixels (byte q = channel 4*c4 + q), zxp outside the input and in channels past C/group.
+  void fill_nc4(const uint8_t* xg, int64_t c4, uint32_t zxp, uint32_t* dst) const {
     const int64_t IH = g_.in[1], IW = g_.in[2], ph = g_.pad[1], pw = g_.pad[2];
     const uint32_t pad = zxp * 0x01010101u;
-    const uint8_t flip = x_signed ? 0x80 : 0;
     const int64_t col_lo = std::clamp<int64_t>(pw, 0, wp_), col_hi = std::clamp<int64_t>(pw + IW, col_lo, wp_);
-    const int64_t nc = std::min<int64_t>(4, g_.c_g - 4 * c4);
-    const uint8_t* ch[4];
-    for (int64_t q = 0; q < 4; ++q) ch[q] = q < nc ? xg + (4 * c4 + q) * g_.in_size : nullptr;
     for (int64_t r = 0; r < hp_; ++r) {
       uint32_t* row = dst + r * wp_;
       const int64_t ih = r - ph;
@@ -424,33 +423,19 @@ class QConvKernel : public OpKernel {
       }
       std::fill(row, row + col_lo, pad);
       std::fill(row + col_hi, row + wp_, pad);
-      const int64_t off = ih * IW - pw + col_lo;
-      kernels::qu8_interleave4(row_src(ch[0], off), row_src(ch[1], off), row_src(ch[2], off), row_src(ch[3], off),
-                               col_hi - col_lo, flip, row + col_lo);
+      const uint8_t* q[4];
+      quad_rows(xg, c4, ih * IW - pw + col_lo, q);
+      kernels::qu8_interleave4(q[0], q[1], q[2], q[3], col_hi - col_lo, flip_, row + col_lo);
     }
   }
 
-  // Row q of a channel quad: the channel's data, or the pad row (zxp after the XOR) for channels past C/group.
-  const uint8_t* row_src(const uint8_t* ch, int64_t off) const { return ch ? ch + off : pad_row_.data(); }
-
-  // One tile of output pixels [p0, p0 + pt) of group grp: patch rows copied from the NC4HW4 planes, column terms,
-  // qu8-gemm into y (ConvInteger) or the accumulator tile (QLinearConv, then requantized).
-  void run_tile_q8(int64_t n, int64_t grp, int64_t p0, uint32_t zxp, int64_t kq, const int32_t* bias, Tensor& y, int t) {
-    TileScratch& ts = scratch_[static_cast<size_t>(t)];
-    const int64_t pt = std::min(tile_, g_.out_size - p0);
+  // Patch rows of output pixels [p0, p0 + pt) of group grp from the NC4HW4 planes into b ([k4][pt]): per receptive-
+  // field position a row copy of 32-bit pixels (strided for stride > 1).
+  void gather_patches_q8(int64_t grp, int64_t p0, int64_t pt, uint32_t* b) const {
     const int64_t OW = g_.out[2], KH = g_.k[1], KW = g_.k[2], sh = g_.stride[1], sw = g_.stride[2];
     const int64_t plane = hp_ * wp_;
     const uint32_t* xg = xp4_.data() + grp * c4_ * plane;
-    uint32_t* b = ts.b32.data();
-    if (q8_direct_) {
-      const uint8_t* xg8 = x_bytes_ + (n * g_.c + grp * g_.c_g) * g_.in_size + p0;
-      for (int64_t c4 = 0; c4 < c4_; ++c4) {
-        const uint8_t* r[4];
-        for (int64_t q = 0; q < 4; ++q) r[q] = 4 * c4 + q < g_.c_g ? xg8 + (4 * c4 + q) * g_.in_size : pad_row_.data();
-        kernels::qu8_interleave4(r[0], r[1], r[2], r[3], pt, flip_, b + c4 * pt);
-      }
-    }
-    for (int64_t k4 = 0; k4 < (q8_direct_ ? 0 : k4_); ++k4) {
+    for (int64_t k4 = 0; k4 < k4_; ++k4) {
       const int64_t c4 = k4 / (KH * KW), kh = (k4 / KW) % KH, kw = k4 % KW;
       const uint32_t* src_plane = xg + c4 * plane + kh * g_.dil[1] * wp_ + kw * g_.dil[2];
       uint32_t* dst = b + k4 * pt;
@@ -465,6 +450,25 @@ class QConvKernel : public OpKernel {
         }
         p += run;
       }
+    }
+  }
+
+  // One tile of output pixels [p0, p0 + pt) of group grp: patch rows (interleaved from x for pointwise convs, else
+  // copied from the NC4HW4 planes), column terms if needed, then qu8-gemm into y (ConvInteger) or requantized to y
+  // (QLinearConv).
+  void run_tile_q8(int64_t n, int64_t grp, int64_t p0, uint32_t zxp, int64_t kq, const int32_t* bias, Tensor& y, int t) {
+    TileScratch& ts = scratch_[static_cast<size_t>(t)];
+    const int64_t pt = std::min(tile_, g_.out_size - p0);
+    uint32_t* b = ts.b32.data();
+    if (q8_direct_) {
+      const uint8_t* xg = x_bytes_ + (n * g_.c + grp * g_.c_g) * g_.in_size;
+      for (int64_t c4 = 0; c4 < c4_; ++c4) {
+        const uint8_t* q[4];
+        quad_rows(xg, c4, p0, q);
+        kernels::qu8_interleave4(q[0], q[1], q[2], q[3], pt, flip_, b + c4 * pt);
+      }
+    } else {
+      gather_patches_q8(grp, p0, pt, b);
     }
     const uint8_t* b8 = reinterpret_cast<const uint8_t*>(b);
     const int64_t m0 = grp * g_.m_g;
