@@ -405,7 +405,7 @@ int choose_winograd_tile(const FastConvParams& p) {
   if (p.in_channels < 32 || p.out_channels < 16) return 0;
   const double oh = static_cast<double>(w.out[1]), ow = static_cast<double>(w.out[2]);
   const double cin = static_cast<double>(p.in_channels), cout = static_cast<double>(p.out_channels);
-  constexpr double kFlopRate = 80e9, kByteRate = 8e9, kTransformRate = 20e9;
+  constexpr double kFlopRate = 80e9, kByteRate = 20e9, kTransformRate = 32e9;
   const double direct = 2.0 * oh * ow * 9 * cin * cout / kFlopRate + 4.0 * 9 * cin * cout / kByteRate;
   auto cost = [&](double m) {
     const double tiles = std::ceil(oh / m) * std::ceil(ow / m), a2 = (m + 2) * (m + 2);

@@ -26,17 +26,17 @@ struct NeonOps {
 
 }  // namespace
 
-void f32_winograd_input_6x6__neon(const float* p, float* v, int64_t vs) {
-  winograd::input_transform<NeonOps, winograd::F6>(p, v, vs);
+void f32_winograd_input_6x6__neon(const float* x, const WinogradTiles& t, float* v, int64_t vs) {
+  winograd::input_gather<NeonOps, winograd::F6>(x, t, v, vs);
 }
-void f32_winograd_output_6x6__neon(const float* m, int64_t ms, float* out) {
-  winograd::output_transform<NeonOps, winograd::F6>(m, ms, out);
+void f32_winograd_output_6x6__neon(const float* m, int64_t ms, const WinogradTiles& t, const WinogradStore& s) {
+  winograd::output_scatter<NeonOps, winograd::F6>(m, ms, t, s);
 }
-void f32_winograd_input_4x4__neon(const float* p, float* v, int64_t vs) {
-  winograd::input_transform<NeonOps, winograd::F4>(p, v, vs);
+void f32_winograd_input_4x4__neon(const float* x, const WinogradTiles& t, float* v, int64_t vs) {
+  winograd::input_gather<NeonOps, winograd::F4>(x, t, v, vs);
 }
-void f32_winograd_output_4x4__neon(const float* m, int64_t ms, float* out) {
-  winograd::output_transform<NeonOps, winograd::F4>(m, ms, out);
+void f32_winograd_output_4x4__neon(const float* m, int64_t ms, const WinogradTiles& t, const WinogradStore& s) {
+  winograd::output_scatter<NeonOps, winograd::F4>(m, ms, t, s);
 }
 
 }  // namespace edgerun::kernels

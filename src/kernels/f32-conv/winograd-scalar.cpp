@@ -47,17 +47,17 @@ struct ScalarOps {
 
 }  // namespace
 
-void f32_winograd_input_6x6__scalar(const float* p, float* v, int64_t vs) {
-  winograd::input_transform<ScalarOps, winograd::F6>(p, v, vs);
+void f32_winograd_input_6x6__scalar(const float* x, const WinogradTiles& t, float* v, int64_t vs) {
+  winograd::input_gather<ScalarOps, winograd::F6>(x, t, v, vs);
 }
-void f32_winograd_output_6x6__scalar(const float* m, int64_t ms, float* out) {
-  winograd::output_transform<ScalarOps, winograd::F6>(m, ms, out);
+void f32_winograd_output_6x6__scalar(const float* m, int64_t ms, const WinogradTiles& t, const WinogradStore& s) {
+  winograd::output_scatter<ScalarOps, winograd::F6>(m, ms, t, s);
 }
-void f32_winograd_input_4x4__scalar(const float* p, float* v, int64_t vs) {
-  winograd::input_transform<ScalarOps, winograd::F4>(p, v, vs);
+void f32_winograd_input_4x4__scalar(const float* x, const WinogradTiles& t, float* v, int64_t vs) {
+  winograd::input_gather<ScalarOps, winograd::F4>(x, t, v, vs);
 }
-void f32_winograd_output_4x4__scalar(const float* m, int64_t ms, float* out) {
-  winograd::output_transform<ScalarOps, winograd::F4>(m, ms, out);
+void f32_winograd_output_4x4__scalar(const float* m, int64_t ms, const WinogradTiles& t, const WinogradStore& s) {
+  winograd::output_scatter<ScalarOps, winograd::F4>(m, ms, t, s);
 }
 
 }  // namespace edgerun::kernels

@@ -18,7 +18,8 @@ bool always() { return true; }
 [[maybe_unused]] bool has_avx2() { return cpu_features().avx2 && cpu_features().fma; }
 [[maybe_unused]] bool has_neon() { return cpu_features().neon; }
 
-constexpr int kLanes = 8;
+constexpr int kLanes = kWinogradLanes;
+constexpr int64_t kMaxGroups = 16;  // lane groups per block: blocks of at most 128 tiles
 
 using WeightBuffer = std::vector<float, LargeAllocator<float>>;  // every element written below: no zero fill
 
@@ -71,7 +72,7 @@ BlockPlan plan_blocks(int64_t tiles, int64_t target, int nr, int threads) {
   // Up to the cache-sized target and a half, and at least two micro-kernel widths: with AVX-512's nr = 32 a
   // target of 16 tiles would leave every GEMM half empty (resnet50 28x28x128 F(4x4) at 2 threads: blocks of 24
   // tiles 1.04 ms, of 32 tiles 0.79 ms).
-  const int64_t cap = std::max<int64_t>(target + target / 2, 2 * nr);
+  const int64_t cap = std::min<int64_t>(std::max<int64_t>(target + target / 2, 2 * nr), kMaxGroups * kLanes);
   const int64_t limit = std::max<int64_t>(kLanes, std::min<int64_t>(cap, (tiles + kLanes - 1) / kLanes * kLanes));
   for (int64_t bt = kLanes; bt <= limit; bt += kLanes) {
     const int64_t blocks = (tiles + bt - 1) / bt;
@@ -177,42 +178,28 @@ void winograd_conv2d(const WinogradConv& wc, const float* x, float* y, const Epi
     const int64_t btp = (bt + kLanes - 1) / kLanes * kLanes;
     float* v = conv_scratch(ConvScratchSlot::kWinogradV, static_cast<size_t>(a2 * (cin + cout) * btp));
     float* mb = v + a2 * cin * btp;  // [alpha^2][Cout][btp]
+    WinogradTiles in_tiles[kMaxGroups], out_tiles[kMaxGroups];  // per group of 8 GEMM columns
     for (int64_t blk = b0; blk < b1; ++blk) {
       const int64_t t0 = blk * bt, nt = std::min(bt, tiles - t0);
       const int64_t ntp = (nt + kLanes - 1) / kLanes * kLanes;  // GEMM columns (lanes padded)
+      const int64_t groups = ntp / kLanes;
+      for (int64_t g = 0; g < groups; ++g) {
+        WinogradTiles& ti = in_tiles[g];
+        WinogradTiles& to = out_tiles[g];
+        ti.h = wc.in_h, ti.w = wc.in_w, to.h = wc.out_h, to.w = wc.out_w;
+        ti.lanes = to.lanes = static_cast<int>(std::min<int64_t>(kLanes, nt - g * kLanes));
+        for (int lane = 0; lane < kLanes; ++lane) {
+          const int64_t t = t0 + std::min<int64_t>(g * kLanes + lane, nt - 1);  // empty lanes repeat the last
+          to.y0[lane] = static_cast<int32_t>((t / tx_count) * m);
+          to.x0[lane] = static_cast<int32_t>((t % tx_count) * m);
+          ti.y0[lane] = static_cast<int32_t>(to.y0[lane] - wc.pad_top);
+          ti.x0[lane] = static_cast<int32_t>(to.x0[lane] - wc.pad_left);
+        }
+      }
       // Input transform: V[pos][c][t] for t in [0, ntp).
       for_range(phase_pool, cin, [&](int64_t c_begin, int64_t c_end) {
-        alignas(64) float patches[winograd::F6::kAlpha * winograd::F6::kAlpha * kLanes];  // [alpha^2][8]
-        for (int64_t c = c_begin; c < c_end; ++c) {
-          const float* xc = x + c * in_plane;
-          for (int64_t l0 = 0; l0 < ntp; l0 += kLanes) {
-            for (int lane = 0; lane < kLanes; ++lane) {
-              const int64_t t = t0 + l0 + lane;
-              if (l0 + lane >= nt) {
-                for (int p = 0; p < a2; ++p) patches[p * kLanes + lane] = 0.0f;
-                continue;
-              }
-              const int64_t iy0 = (t / tx_count) * m - wc.pad_top, ix0 = (t % tx_count) * m - wc.pad_left;
-              const bool interior = iy0 >= 0 && ix0 >= 0 && iy0 + A <= wc.in_h && ix0 + A <= wc.in_w;
-              for (int i = 0; i < A; ++i) {
-                const int64_t iy = iy0 + i;
-                const float* row = xc + iy * wc.in_w;
-                float* dst = patches + i * A * kLanes + lane;
-                if (interior) {
-                  for (int j = 0; j < A; ++j) dst[j * kLanes] = row[ix0 + j];
-                } else if (iy < 0 || iy >= wc.in_h) {
-                  for (int j = 0; j < A; ++j) dst[j * kLanes] = 0.0f;
-                } else {
-                  for (int j = 0; j < A; ++j) {
-                    const int64_t ix = ix0 + j;
-                    dst[j * kLanes] = ix >= 0 && ix < wc.in_w ? row[ix] : 0.0f;
-                  }
-                }
-              }
-            }
-            wc.uk->input(patches, v + c * ntp + l0, cin * ntp);
-          }
-        }
+        for (int64_t c = c_begin; c < c_end; ++c)
+          for (int64_t g = 0; g < groups; ++g) wc.uk->input(x + c * in_plane, in_tiles[g], v + c * ntp + g * kLanes, cin * ntp);
       });
       // alpha^2 independent GEMMs: M[pos] [Cout, ntp] = U[pos] [Cout, Cin] * V[pos] [Cin, ntp].
       for_range(phase_pool, a2, [&](int64_t p_begin, int64_t p_end) {
@@ -222,32 +209,25 @@ void winograd_conv2d(const WinogradConv& wc, const float* x, float* y, const Epi
       });
       // Output transform + epilogue, clipped to the image.
       for_range(phase_pool, cout, [&](int64_t o_begin, int64_t o_end) {
-        alignas(64) float out[6 * 6 * kLanes];  // [m*m][8]
         for (int64_t o = o_begin; o < o_end; ++o) {
-          float* yo = y + o * out_plane;
-          const float bias = ep.bias ? ep.bias[o] : 0.0f;
-          const float* res = ep.residual ? ep.residual + o * ep.ld_residual : nullptr;
-          for (int64_t l0 = 0; l0 < ntp; l0 += kLanes) {
-            wc.uk->output(mb + o * ntp + l0, cout * ntp, out);
-            for (int lane = 0; lane < kLanes && l0 + lane < nt; ++lane) {
-              const int64_t t = t0 + l0 + lane;
-              const int64_t oy0 = (t / tx_count) * m, ox0 = (t % tx_count) * m;
-              const int64_t rows = std::min<int64_t>(m, wc.out_h - oy0), cols = std::min<int64_t>(m, wc.out_w - ox0);
-              for (int64_t i = 0; i < rows; ++i) {
-                const int64_t off = (oy0 + i) * wc.out_w + ox0;
-                float* dst = yo + off;
-                const float* src = out + i * m * kLanes + lane;
-                for (int64_t j = 0; j < cols; ++j) {
-                  float val = src[j * kLanes] + bias;
-                  if (res) val += res[off + j];
-                  dst[j] = inline_act ? std::min(std::max(val, lo), hi) : val;
-                }
-                if (!inline_act) {
-                  Epilogue act_only;
-                  act_only.act = ep.act;
-                  apply_epilogue_ref(act_only, dst, out_plane, o, 1, off, cols);
-                }
-              }
+          WinogradStore st;
+          st.plane = y + o * out_plane;
+          st.residual = ep.residual ? ep.residual + o * ep.ld_residual : nullptr;
+          st.bias = ep.bias ? ep.bias[o] : 0.0f;
+          st.lo = lo;
+          st.hi = hi;
+          for (int64_t g = 0; g < groups; ++g) {
+            const WinogradTiles& to = out_tiles[g];
+            wc.uk->output(mb + o * ntp + g * kLanes, cout * ntp, to, st);
+            if (inline_act) continue;
+            Epilogue act_only;
+            act_only.act = ep.act;
+            for (int lane = 0; lane < to.lanes; ++lane) {
+              const int64_t rows = std::min<int64_t>(m, wc.out_h - to.y0[lane]);
+              const int64_t cols = std::min<int64_t>(m, wc.out_w - to.x0[lane]);
+              for (int64_t i = 0; i < rows; ++i)
+                apply_epilogue_ref(act_only, st.plane + (to.y0[lane] + i) * wc.out_w + to.x0[lane], out_plane, 0, 1, 0,
+                                   cols);
             }
           }
         }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "kernels/f32-conv/winograd-variants.h"
 #include "kernels/epilogue.h"
 #include "kernels/f32-gemm/gemm.h"
 
@@ -18,10 +19,8 @@ struct WinogradUkernel {
   const char* name;  // "f32-winograd-6x6-3x3-avx2"
   int m;             // output tile size (4 or 6); alpha = m + 2
   bool (*supported)();
-  // patches: [alpha*alpha][8]: 8 tiles' input patches, position-major; v[pos * v_stride + lane].
-  void (*input)(const float* patches, float* v, int64_t v_stride);
-  // m[pos * m_stride + lane] -> out: [m*m][8].
-  void (*output)(const float* m, int64_t m_stride, float* out);
+  WinogradInputFn input;    // 8 tiles' patches of one input channel -> V (winograd-variants.h)
+  WinogradOutputFn output;  // M of one output channel -> 8 tiles of output, with bias / residual / clamp
 };
 
 // Every variant, best first within each tile size (tests and benchmarks iterate this).

@@ -1,12 +1,13 @@
 // Winograd F(m x m, 3 x 3) transform matrices and the input/output transforms written once over a
-// vector type: each "value" is 8 lanes = the same position of 8 different tiles. The -scalar and
-// -avx2 translation units instantiate these templates with their own Ops (no intrinsics here).
-// Coefficients are compile-time constants, so zero terms vanish and +-1 terms become add/sub.
+// vector type: each "value" is 8 lanes = the same position of 8 different tiles. The per-ISA translation
+// units instantiate these templates with their own Ops (no intrinsics here) and either the portable
+// gather/scatter below or their own way of moving patches between the plane and the lanes.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
-#include <type_traits>
-#include <utility>
+
+#include "kernels/f32-conv/winograd-variants.h"
 
 namespace edgerun::kernels::winograd {
 
@@ -47,92 +48,141 @@ struct F4 {
                                      {0, 0, 1}};
 };
 
-template <int N, class F>
-inline void static_for(F&& f) {
-  [&]<int... I>(std::integer_sequence<int, I...>) { (f(std::integral_constant<int, I>{}), ...); }(
-      std::make_integer_sequence<int, N>{});
+// The 1-D transforms with their common terms shared (rows of Bt / At pair up as a +- b): y[k * SO] from
+// x[k * SI]. Each is exactly the matrix row of bt / at above, in a fixed order of operations that every
+// variant uses, so the variants differ only by the FMA contraction of their vector unit.
+template <class Ops, int SI, int SO, class V = typename Ops::V>
+inline void bt6(const V* x, V* y) {  // F(6x6): 8 -> 8
+  auto c = [](float f) { return Ops::set1(f); };
+  y[0 * SO] = Ops::fmadd(c(5.25f), Ops::sub(x[4 * SI], x[2 * SI]), Ops::sub(x[0], x[6 * SI]));
+  y[7 * SO] = Ops::fmadd(c(5.25f), Ops::sub(x[3 * SI], x[5 * SI]), Ops::sub(x[7 * SI], x[1 * SI]));
+  const V a1 = Ops::fmadd(c(-4.25f), x[4 * SI], Ops::add(x[2 * SI], x[6 * SI]));
+  const V b1 = Ops::fmadd(c(-4.25f), x[3 * SI], Ops::add(x[1 * SI], x[5 * SI]));
+  y[1 * SO] = Ops::add(a1, b1);
+  y[2 * SO] = Ops::sub(a1, b1);
+  const V a3 = Ops::fmadd(c(-1.25f), x[4 * SI], Ops::fmadd(c(0.25f), x[2 * SI], x[6 * SI]));
+  const V b3 = Ops::fmadd(c(2.0f), x[5 * SI], Ops::fmadd(c(-2.5f), x[3 * SI], Ops::mul(c(0.5f), x[1 * SI])));
+  y[3 * SO] = Ops::add(a3, b3);
+  y[4 * SO] = Ops::sub(a3, b3);
+  const V a5 = Ops::fmadd(c(-5.0f), x[4 * SI], Ops::fmadd(c(4.0f), x[2 * SI], x[6 * SI]));
+  const V b5 = Ops::fmadd(c(0.5f), x[5 * SI], Ops::fmadd(c(-2.5f), x[3 * SI], Ops::mul(c(2.0f), x[1 * SI])));
+  y[5 * SO] = Ops::add(a5, b5);
+  y[6 * SO] = Ops::sub(a5, b5);
 }
 
-// sum_k c[k] * x[k * Stride] with the coefficients row `Row` of a constant matrix (Coef::get(Row, k)).
-template <class Ops, class Coef, int Row, int Stride, int N>
-inline typename Ops::V combine(const typename Ops::V* x) {
-  using V = typename Ops::V;
-  V acc = Ops::zero();
-  bool first = true;
-  static_for<N>([&](auto kc) {
-    constexpr int k = decltype(kc)::value;
-    constexpr float c = Coef::get(Row, k);
-    if constexpr (c != 0.0f) {
-      const V& v = x[k * Stride];
-      if (first) {
-        if constexpr (c == 1.0f) acc = v;
-        else if constexpr (c == -1.0f) acc = Ops::sub(Ops::zero(), v);
-        else acc = Ops::mul(Ops::set1(c), v);
-      } else {
-        if constexpr (c == 1.0f) acc = Ops::add(acc, v);
-        else if constexpr (c == -1.0f) acc = Ops::sub(acc, v);
-        else acc = Ops::fmadd(Ops::set1(c), v, acc);
-      }
-      first = false;
-    }
-  });
-  return acc;
+template <class Ops, int SI, int SO, class V = typename Ops::V>
+inline void at6(const V* x, V* y) {  // F(6x6): 8 -> 6
+  auto c = [](float f) { return Ops::set1(f); };
+  const V s1 = Ops::add(x[1 * SI], x[2 * SI]), d1 = Ops::sub(x[1 * SI], x[2 * SI]);
+  const V s2 = Ops::add(x[3 * SI], x[4 * SI]), d2 = Ops::sub(x[3 * SI], x[4 * SI]);
+  const V s3 = Ops::add(x[5 * SI], x[6 * SI]), d3 = Ops::sub(x[5 * SI], x[6 * SI]);
+  y[0 * SO] = Ops::add(Ops::add(x[0], s1), Ops::add(s2, s3));
+  y[1 * SO] = Ops::fmadd(c(0.5f), d3, Ops::fmadd(c(2.0f), d2, d1));
+  y[2 * SO] = Ops::fmadd(c(0.25f), s3, Ops::fmadd(c(4.0f), s2, s1));
+  y[3 * SO] = Ops::fmadd(c(0.125f), d3, Ops::fmadd(c(8.0f), d2, d1));
+  y[4 * SO] = Ops::fmadd(c(0.0625f), s3, Ops::fmadd(c(16.0f), s2, s1));
+  y[5 * SO] = Ops::add(Ops::fmadd(c(0.03125f), d3, Ops::fmadd(c(32.0f), d2, d1)), x[7 * SI]);
 }
 
-template <class T>
-struct BtOf {
-  static constexpr float get(int r, int c) { return T::bt[r][c]; }
-};
-template <class T>
-struct AtOf {
-  static constexpr float get(int r, int c) { return T::at[r][c]; }
-};
+template <class Ops, int SI, int SO, class V = typename Ops::V>
+inline void bt4(const V* x, V* y) {  // F(4x4): 6 -> 6
+  auto c = [](float f) { return Ops::set1(f); };
+  y[0 * SO] = Ops::fmadd(c(-5.0f), x[2 * SI], Ops::fmadd(c(4.0f), x[0], x[4 * SI]));
+  y[5 * SO] = Ops::fmadd(c(-5.0f), x[3 * SI], Ops::fmadd(c(4.0f), x[1 * SI], x[5 * SI]));
+  const V a1 = Ops::fmadd(c(-4.0f), x[2 * SI], x[4 * SI]), b1 = Ops::fmadd(c(-4.0f), x[1 * SI], x[3 * SI]);
+  y[1 * SO] = Ops::add(a1, b1);
+  y[2 * SO] = Ops::sub(a1, b1);
+  const V a3 = Ops::sub(x[4 * SI], x[2 * SI]), b3 = Ops::sub(x[3 * SI], x[1 * SI]);
+  y[3 * SO] = Ops::fmadd(c(2.0f), b3, a3);
+  y[4 * SO] = Ops::fmadd(c(-2.0f), b3, a3);
+}
 
-// patches: [alpha*alpha][8] (position-major, 8 tiles per position); v[pos * v_stride + lane].
-// flatten: every static_for lambda and combine() must inline, or the constant folding is lost.
+template <class Ops, int SI, int SO, class V = typename Ops::V>
+inline void at4(const V* x, V* y) {  // F(4x4): 6 -> 4
+  auto c = [](float f) { return Ops::set1(f); };
+  const V s1 = Ops::add(x[1 * SI], x[2 * SI]), d1 = Ops::sub(x[1 * SI], x[2 * SI]);
+  const V s2 = Ops::add(x[3 * SI], x[4 * SI]), d2 = Ops::sub(x[3 * SI], x[4 * SI]);
+  y[0 * SO] = Ops::add(Ops::add(x[0], s1), s2);
+  y[1 * SO] = Ops::fmadd(c(2.0f), d2, d1);
+  y[2 * SO] = Ops::fmadd(c(4.0f), s2, s1);
+  y[3 * SO] = Ops::add(Ops::fmadd(c(8.0f), d2, d1), x[5 * SI]);
+}
+
+template <class Ops, class T, int SI, int SO>
+inline void bt1d(const typename Ops::V* x, typename Ops::V* y) {
+  if constexpr (T::kM == 6) bt6<Ops, SI, SO>(x, y);
+  else bt4<Ops, SI, SO>(x, y);
+}
+template <class Ops, class T, int SI, int SO>
+inline void at1d(const typename Ops::V* x, typename Ops::V* y) {
+  if constexpr (T::kM == 6) at6<Ops, SI, SO>(x, y);
+  else at4<Ops, SI, SO>(x, y);
+}
+
+// d: [alpha*alpha] the patch values of 8 tiles, row-major; v[pos * v_stride + lane] = (Bt d B)[pos].
 template <class Ops, class T>
-[[gnu::flatten]] void input_transform(const float* patches, float* v, int64_t v_stride) {
+[[gnu::flatten]] inline void input_transform(const typename Ops::V* d, float* v, int64_t v_stride) {
   using V = typename Ops::V;
   constexpr int A = T::kAlpha;
-  V d[A * A], t[A * A];  // d: input patch [row][col]; t = Bt * d
-  for (int i = 0; i < A * A; ++i) d[i] = Ops::load(patches + i * 8);
-  static_for<A>([&](auto ic) {
-    constexpr int i = decltype(ic)::value;
-    static_for<A>([&](auto jc) {
-      constexpr int j = decltype(jc)::value;
-      t[i * A + j] = combine<Ops, BtOf<T>, i, A, A>(d + j);
-    });
-  });
-  static_for<A>([&](auto ic) {
-    constexpr int i = decltype(ic)::value;
-    static_for<A>([&](auto jc) {
-      constexpr int j = decltype(jc)::value;
-      Ops::store(v + (i * A + j) * v_stride, combine<Ops, BtOf<T>, j, 1, A>(t + i * A));
-    });
-  });
+  V t[A * A], r[A];  // t = Bt * d (columns), then each row of t times B
+  for (int j = 0; j < A; ++j) bt1d<Ops, T, A, A>(d + j, t + j);
+  for (int i = 0; i < A; ++i) {
+    bt1d<Ops, T, 1, 1>(t + i * A, r);
+    for (int j = 0; j < A; ++j) Ops::store(v + (i * A + j) * v_stride, r[j]);
+  }
 }
 
-// m[pos * m_stride + lane] (GEMM results per position) -> out: [m*m][8] output pixels of 8 tiles.
+// m[pos * m_stride + lane] (GEMM results per position) -> out: [m*m] output values of 8 tiles, row-major.
 template <class Ops, class T>
-[[gnu::flatten]] void output_transform(const float* m, int64_t m_stride, float* out) {
+[[gnu::flatten]] inline void output_transform(const float* m, int64_t m_stride, typename Ops::V* out) {
   using V = typename Ops::V;
   constexpr int A = T::kAlpha, M = T::kM;
-  V x[A * A], o[M * A];  // o = At * x
+  V x[A * A], o[M * A];  // o = At * x (columns), then each row of o times A
   for (int i = 0; i < A * A; ++i) x[i] = Ops::load(m + i * m_stride);
-  static_for<M>([&](auto ic) {
-    constexpr int i = decltype(ic)::value;
-    static_for<A>([&](auto jc) {
-      constexpr int j = decltype(jc)::value;
-      o[i * A + j] = combine<Ops, AtOf<T>, i, A, A>(x + j);
-    });
-  });
-  static_for<M>([&](auto ic) {
-    constexpr int i = decltype(ic)::value;
-    static_for<M>([&](auto jc) {
-      constexpr int j = decltype(jc)::value;
-      Ops::store(out + (i * M + j) * 8, combine<Ops, AtOf<T>, j, 1, A>(o + i * A));
-    });
-  });
+  for (int j = 0; j < A; ++j) at1d<Ops, T, A, A>(x + j, o + j);
+  for (int i = 0; i < M; ++i) at1d<Ops, T, 1, 1>(o + i * A, out + i * M);
+}
+
+// The portable way in and out of the transforms: patches gathered and outputs stored one float at a time.
+template <class Ops, class T>
+[[gnu::flatten]] void input_gather(const float* x, const WinogradTiles& t, float* v, int64_t v_stride) {
+  using V = typename Ops::V;
+  constexpr int A = T::kAlpha, L = kWinogradLanes;
+  alignas(64) float patches[A * A * L];  // [row][col][lane]
+  for (int l = 0; l < L; ++l)
+    for (int i = 0; i < A; ++i) {
+      const int64_t iy = int64_t{t.y0[l]} + i;
+      const bool row_in = l < t.lanes && iy >= 0 && iy < t.h;
+      for (int j = 0; j < A; ++j) {
+        const int64_t ix = int64_t{t.x0[l]} + j;
+        patches[(i * A + j) * L + l] = row_in && ix >= 0 && ix < t.w ? x[iy * t.w + ix] : 0.0f;
+      }
+    }
+  V d[A * A];
+  for (int i = 0; i < A * A; ++i) d[i] = Ops::load(patches + i * L);
+  input_transform<Ops, T>(d, v, v_stride);
+}
+
+template <class Ops, class T>
+[[gnu::flatten]] void output_scatter(const float* m, int64_t m_stride, const WinogradTiles& t,
+                                     const WinogradStore& s) {
+  using V = typename Ops::V;
+  constexpr int M = T::kM, L = kWinogradLanes;
+  V o[M * M];
+  output_transform<Ops, T>(m, m_stride, o);
+  alignas(64) float out[M * M * L];  // [row][col][lane]
+  for (int i = 0; i < M * M; ++i) Ops::store(out + i * L, o[i]);
+  for (int l = 0; l < t.lanes; ++l) {
+    const int64_t rows = std::min<int64_t>(M, t.h - t.y0[l]), cols = std::min<int64_t>(M, t.w - t.x0[l]);
+    for (int64_t i = 0; i < rows; ++i) {
+      const int64_t off = (t.y0[l] + i) * t.w + t.x0[l];
+      for (int64_t j = 0; j < cols; ++j) {
+        float val = out[(i * M + j) * L + l] + s.bias;
+        if (s.residual) val += s.residual[off + j];
+        s.plane[off + j] = std::min(std::max(val, s.lo), s.hi);  // NaN stays NaN
+      }
+    }
+  }
 }
 
 }  // namespace edgerun::kernels::winograd
