@@ -42,6 +42,15 @@ void transform_weights(const float* w, int64_t cout, int64_t cin, WeightBuffer* 
     }
 }
 
+// Floats between the positions of V (or M) holding n floats each: a whole number of cache lines, and an odd one,
+// so a transform's alpha^2 loads or stores at this stride fall into different L1 sets. With the plain n * 4 bytes,
+// a multiple of 2 or 4 KiB for most channel counts, they shared one or two sets and evicted each other (resnet18:
+// the input transforms spent two thirds of their time on those stores).
+int64_t position_stride(int64_t n) {
+  const int64_t lines = (n + 15) / 16;
+  return (lines | 1) * 16;
+}
+
 // Tiles per block: V and M of one block ([alpha^2][Cin + Cout][tiles]) stay around 1 MiB.
 int64_t block_tiles(const WinogradConv& wc) {
   const int64_t per_tile = int64_t{wc.alpha()} * wc.alpha() * (wc.in_channels + wc.out_channels);
@@ -176,13 +185,15 @@ void winograd_conv2d(const WinogradConv& wc, const float* x, float* y, const Epi
 
   auto body = [&](int64_t b0, int64_t b1) {
     const int64_t btp = (bt + kLanes - 1) / kLanes * kLanes;
-    float* v = conv_scratch(ConvScratchSlot::kWinogradV, static_cast<size_t>(a2 * (cin + cout) * btp));
-    float* mb = v + a2 * cin * btp;  // [alpha^2][Cout][btp]
+    float* v = conv_scratch(ConvScratchSlot::kWinogradV,
+                            static_cast<size_t>(a2 * (position_stride(cin * btp) + position_stride(cout * btp))));
+    float* mb = v + a2 * position_stride(cin * btp);  // [alpha^2][Cout][ntp], position stride ms
     WinogradTiles in_tiles[kMaxGroups], out_tiles[kMaxGroups];  // per group of 8 GEMM columns
     for (int64_t blk = b0; blk < b1; ++blk) {
       const int64_t t0 = blk * bt, nt = std::min(bt, tiles - t0);
       const int64_t ntp = (nt + kLanes - 1) / kLanes * kLanes;  // GEMM columns (lanes padded)
       const int64_t groups = ntp / kLanes;
+      const int64_t vs = position_stride(cin * ntp), ms = position_stride(cout * ntp);
       for (int64_t g = 0; g < groups; ++g) {
         WinogradTiles& ti = in_tiles[g];
         WinogradTiles& to = out_tiles[g];
@@ -199,12 +210,12 @@ void winograd_conv2d(const WinogradConv& wc, const float* x, float* y, const Epi
       // Input transform: V[pos][c][t] for t in [0, ntp).
       for_range(phase_pool, cin, [&](int64_t c_begin, int64_t c_end) {
         for (int64_t c = c_begin; c < c_end; ++c)
-          for (int64_t g = 0; g < groups; ++g) wc.uk->input(x + c * in_plane, in_tiles[g], v + c * ntp + g * kLanes, cin * ntp);
+          for (int64_t g = 0; g < groups; ++g) wc.uk->input(x + c * in_plane, in_tiles[g], v + c * ntp + g * kLanes, vs);
       });
       // alpha^2 independent GEMMs: M[pos] [Cout, ntp] = U[pos] [Cout, Cin] * V[pos] [Cin, ntp].
       for_range(phase_pool, a2, [&](int64_t p_begin, int64_t p_end) {
         for (int64_t p = p_begin; p < p_end; ++p)
-          gemm_packed_lhs(wc.u[static_cast<size_t>(p)], v + p * cin * ntp, ntp, ntp, mb + p * cout * ntp, ntp,
+          gemm_packed_lhs(wc.u[static_cast<size_t>(p)], v + p * vs, ntp, ntp, mb + p * ms, ntp,
                           Epilogue{}, nullptr);
       });
       // Output transform + epilogue, clipped to the image.
@@ -218,7 +229,7 @@ void winograd_conv2d(const WinogradConv& wc, const float* x, float* y, const Epi
           st.hi = hi;
           for (int64_t g = 0; g < groups; ++g) {
             const WinogradTiles& to = out_tiles[g];
-            wc.uk->output(mb + o * ntp + g * kLanes, cout * ntp, to, st);
+            wc.uk->output(mb + o * ntp + g * kLanes, ms, to, st);
             if (inline_act) continue;
             Epilogue act_only;
             act_only.act = ep.act;
