@@ -392,24 +392,26 @@ const kernels::ConvDirectUkernel* choose_direct(const FastConvParams& p) {
 }
 
 // Output tile size (4 or 6) for Winograd, or 0 when im2col + GEMM should win. Estimated time =
-// GEMM FLOPs at ~80 GFLOP/s + transforms + weight bytes at ~8 GB/s: Winograd's transformed weights are
-// alpha^2 / 9 times larger, which dominates on small planes with many channels (7x7x512).
+// GEMM FLOPs at ~80 GFLOP/s + weight bytes at ~30 GB/s + transformed bytes at ~64 GB/s. Winograd's GEMM columns
+// are the tiles, rounded up to 16 (narrower GEMMs leave most of a 32-wide micro-kernel tile idle), and its
+// transformed weights are alpha^2 / 9 times larger: both make 7x7x512 planes direct. Fitted to one thread on
+// AVX-512 (squeezenet1_1, resnet18, all 3x3 stride-1 shapes: the choice is the measured best on each).
 int choose_winograd_tile(const FastConvParams& p) {
   const nn::Window3d& w = p.win;
   if (p.group != 1 || w.kernel[1] != 3 || w.kernel[2] != 3 || w.stride[1] != 1 || w.stride[2] != 1 ||
       w.dilation[1] != 1 || w.dilation[2] != 1)
     return 0;
-  // Few input channels make the alpha^2 GEMMs too short (K = Cin) to pay for the per-tile transforms: squeezenet's
-  // 16 -> 64 3x3 at 55x55 took 0.67 ms with F(6x6) and 0.62 with F(4x4) against 0.43 through im2col (AVX-512, one
-  // thread); at Cin = 32 (27x27, 128 out) the two are within 6%.
-  if (p.in_channels < 32 || p.out_channels < 16) return 0;
+  // With few channels the alpha^2 GEMMs (K = Cin, M = Cout) are too small to pay for their calls and the per-tile
+  // transforms: yolox-nano's 12 -> 16 3x3 at 208x208 takes 1.9 ms through implicit GEMM, 5.1 with F(6x6).
+  if (p.in_channels < 16 || p.out_channels < 16) return 0;
   const double oh = static_cast<double>(w.out[1]), ow = static_cast<double>(w.out[2]);
   const double cin = static_cast<double>(p.in_channels), cout = static_cast<double>(p.out_channels);
-  constexpr double kFlopRate = 80e9, kByteRate = 20e9, kTransformRate = 32e9;
+  constexpr double kFlopRate = 80e9, kByteRate = 30e9, kTransformRate = 64e9;
   const double direct = 2.0 * oh * ow * 9 * cin * cout / kFlopRate + 4.0 * 9 * cin * cout / kByteRate;
   auto cost = [&](double m) {
     const double tiles = std::ceil(oh / m) * std::ceil(ow / m), a2 = (m + 2) * (m + 2);
-    return 2.0 * tiles * a2 * cin * cout / kFlopRate + 4.0 * a2 * cin * cout / kByteRate +
+    const double columns = std::ceil(tiles / 16) * 16;
+    return 2.0 * columns * a2 * cin * cout / kFlopRate + 4.0 * a2 * cin * cout / kByteRate +
            tiles * a2 * (cin + cout) * 4.0 / kTransformRate;
   };
   const double c6 = cost(6), c4 = cost(4);
