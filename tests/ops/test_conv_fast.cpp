@@ -159,7 +159,8 @@ const Case kCases[] = {  // "conv-im2col-gemm": im2col or implicit GEMM (the GEM
     {1, 17, 17, 13, 13, 3, 3, 1, 1, 1, 17, "dwconv-"},
     {2, 32, 32, 17, 7, 5, 5, 2, 2, 1, 32, "dwconv-"},
     {1, 32, 16, 40, 40, 3, 3, 1, 1, 1, 1, "conv-winograd-"},
-    {1, 16, 64, 20, 20, 3, 3, 1, 1, 1, 1, "conv-im2col-gemm"},  // Cin < 32: transforms cost more than they save
+    {1, 16, 64, 20, 20, 3, 3, 1, 1, 1, 1, "conv-winograd-"},    // squeezenet-like: 16 input channels
+    {1, 15, 64, 20, 20, 3, 3, 1, 1, 1, 1, "conv-im2col-gemm"},  // Cin < 16: transforms cost more than they save
     {2, 64, 24, 26, 34, 3, 3, 1, 1, 1, 1, "conv-winograd-"},
     {1, 33, 64, 28, 28, 3, 3, 1, 0, 1, 1, "conv-winograd-"},
     {1, 32, 32, 56, 56, 3, 3, 1, 1, 1, 1, "conv-winograd-f6x6"},
