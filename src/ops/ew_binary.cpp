@@ -416,8 +416,10 @@ class FastBinaryF32Kernel : public OpKernel {
   int64_t block_ = 0;  // > 0: flat mode split into blocks of this many elements
 };
 
-// How `in` broadcasts onto `out` in terms of the fast modes; false if none applies.
-bool fast_bcast_mode(const Shape& in, const Shape& out, FastBcast* mode) {
+// How `in` broadcasts onto `out` in terms of the fast modes; false if none applies. kPerRow: `in` matches
+// `out` on the leading dims and is 1 on all the trailing ones (a [N, C, 1, 1] channel scale onto
+// [N, C, H, W]); *per_row_n is then the product of those trailing dims of `out`, the row length.
+bool fast_bcast_mode(const Shape& in, const Shape& out, FastBcast* mode, int64_t* per_row_n = nullptr) {
   if (in.size() > out.size()) return false;
   Shape p(out.size() - in.size(), 1);
   p.insert(p.end(), in.begin(), in.end());
@@ -431,13 +433,23 @@ bool fast_bcast_mode(const Shape& in, const Shape& out, FastBcast* mode) {
   }
   if (out.empty()) return false;
   const size_t last = out.size() - 1;
-  bool row = p[last] == out[last], per_row = p[last] == 1;
-  for (size_t d = 0; d < last; ++d) {
+  bool row = p[last] == out[last];
+  for (size_t d = 0; d < last; ++d)
     if (p[d] != 1) row = false;
-    if (p[d] != out[d]) per_row = false;
+  size_t lead = out.size();  // p[lead..] are all 1
+  while (lead > 0 && p[lead - 1] == 1) --lead;
+  bool per_row = lead < out.size();
+  int64_t n = 1;
+  for (size_t d = 0; d < out.size(); ++d) {
+    if (d < lead && p[d] != out[d]) per_row = false;
+    if (d >= lead) n *= out[d];
   }
-  if (row) *mode = FastBcast::kRow;
-  else if (per_row) *mode = FastBcast::kPerRow;
+  if (row) {
+    *mode = FastBcast::kRow;
+  } else if (per_row) {
+    *mode = FastBcast::kPerRow;
+    if (per_row_n) *per_row_n = n;
+  }
   return row || per_row;
 }
 
@@ -447,12 +459,15 @@ std::unique_ptr<OpKernel> make_fast_binary(const Shape& a, const Shape& b, const
   FastBcast ma, mb;
   const bool a_full = fast_bcast_mode(a, out, &ma) && ma == FastBcast::kFull;
   const bool b_full = fast_bcast_mode(b, out, &mb) && mb == FastBcast::kFull;
-  const int64_t n = out.empty() ? 1 : out.back();
-  const int64_t rows = n == 0 ? 0 : shape_numel(out) / n;
-  if (a_full && fast_bcast_mode(b, out, &mb))
-    return std::make_unique<FastBinaryF32Kernel>(&fast_rows<Op, false>, mb, false, rows, n);
-  if (b_full && fast_bcast_mode(a, out, &ma))
-    return std::make_unique<FastBinaryF32Kernel>(&fast_rows<Op, true>, ma, true, rows, n);
+  const int64_t numel = shape_numel(out);
+  auto make = [&](FastRowsFn fn, FastBcast mode, bool full_is_b, int64_t per_row_n) {
+    // Rows of the last dim, or of the trailing dims a per-row operand is 1 on.
+    const int64_t n = mode == FastBcast::kPerRow ? per_row_n : out.empty() ? 1 : out.back();
+    return std::make_unique<FastBinaryF32Kernel>(fn, mode, full_is_b, n == 0 ? 0 : numel / n, n);
+  };
+  int64_t n = 1;
+  if (a_full && fast_bcast_mode(b, out, &mb, &n)) return make(&fast_rows<Op, false>, mb, false, n);
+  if (b_full && fast_bcast_mode(a, out, &ma, &n)) return make(&fast_rows<Op, true>, ma, true, n);
   return nullptr;
 }
 

@@ -240,6 +240,9 @@ TEST(Binary, BroadcastMatchesOracle) {
   const std::vector<std::pair<Shape, Shape>> cases = {
       {{3, 1, 5}, {4, 1}}, {{2, 3, 4, 5}, {3, 1, 5}}, {{1}, {7, 1, 3}}, {{5, 1, 1, 2}, {1, 4, 3, 1}},
       {{7}, {7}},          {{1, 1, 1}, {2, 3, 4}},    {{6, 1}, {}},     {{2, 1, 3, 1, 2}, {2, 2, 1, 2, 1}},
+      // one operand 1 on all trailing dims (float32 fast path's per-row mode), either side of the Sub
+      {{2, 3, 4, 5}, {2, 3, 1, 1}}, {{2, 3, 1, 1}, {2, 3, 4, 5}}, {{2, 3, 4, 1}, {2, 3, 1, 1}},
+      {{2, 3, 4, 5}, {2, 1, 1, 1}}, {{2, 3, 4, 5}, {1, 3, 1, 1}},
   };
   uint32_t seed = 1;
   for (const auto& [sa, sb] : cases) {
