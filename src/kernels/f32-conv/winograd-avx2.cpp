@@ -1,8 +1,8 @@
 // AVX2/FMA Winograd transforms: one __m256 = the same position of 8 tiles.
 // Patches come in as whole rows: each lane's alpha input columns are one (masked) 8-float load, and an 8x8
 // transpose turns the 8 lanes' rows into the transform's position vectors; outputs go back the same way, a
-// tile row per lane with bias, residual and clamp applied on the vector. No float moves alone except at the
-// right edge of the plane.
+// tile row per lane with bias, residual and clamp applied on the vector (masked loads and stores where a
+// tile is cut by the plane's edge). No float moves alone.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -125,10 +125,9 @@ template <class T>
         if (s.residual) val = _mm256_add_ps(val, load_row<M>(s.residual + off));
         store_row<M>(s.plane + off, _mm256_min_ps(hi, _mm256_max_ps(lo, val)));  // operand order keeps NaN
       } else {
-        if (s.residual) val = _mm256_add_ps(val, _mm256_maskload_ps(s.residual + off, lane_range(0, cols)));
-        alignas(32) float tmp[L];
-        _mm256_store_ps(tmp, _mm256_min_ps(hi, _mm256_max_ps(lo, val)));
-        for (int64_t j = 0; j < cols; ++j) s.plane[off + j] = tmp[j];
+        const __m256i in_plane = lane_range(0, cols);
+        if (s.residual) val = _mm256_add_ps(val, _mm256_maskload_ps(s.residual + off, in_plane));
+        _mm256_maskstore_ps(s.plane + off, in_plane, _mm256_min_ps(hi, _mm256_max_ps(lo, val)));
       }
     }
   }
