@@ -39,6 +39,20 @@ std::string Node::describe() const {
   return d + op_type + ")";
 }
 
+Tensor ScaledConstant::compute(const Tensor& source) const {
+  Tensor t = Tensor::empty(DType::kFloat32, source.shape());
+  if (!t.defined()) return t;
+  const int64_t m = static_cast<int64_t>(scale.size());
+  const int64_t per_slice = m > 0 ? source.numel() / m : 0;
+  const float* src = source.data<float>();
+  float* dst = t.data<float>();
+  for (int64_t c = 0; c < m; ++c) {
+    const double s = scale[static_cast<size_t>(c)];
+    for (int64_t i = 0; i < per_slice; ++i) dst[c * per_slice + i] = static_cast<float>(src[c * per_slice + i] * s);
+  }
+  return t;
+}
+
 int Graph::find_value(std::string_view value_name) const {
   auto it = index_.find(std::string(value_name));
   return it == index_.end() ? -1 : it->second;

@@ -59,6 +59,18 @@ struct Node {
   std::string describe() const;
 };
 
+// A float32 constant the graph passes defined but did not compute: initializer `source` with every slice along
+// dim 0 multiplied by scale[c] (Conv weights with a BatchNormalization or per-channel Mul folded in). The plan
+// computes it just before preparing the first node that reads it and drops it (and the source, which it can
+// restore) once that node has packed it, so loading never holds a second copy of all folded weights.
+struct ScaledConstant {
+  int source = -1;            // value id of a float32 initializer, rank >= 1, dim 0 == scale.size()
+  std::vector<double> scale;  // per slice of dim 0
+
+  // src (the source's data) * scale as a new tensor; undefined when out of memory.
+  Tensor compute(const Tensor& src) const;
+};
+
 struct Value {
   std::string name;
   DType dtype = DType::kUndefined;  // from value_info / inputs / outputs when the file states it
@@ -66,6 +78,7 @@ struct Value {
   Shape shape;                      // -1 for a dimension not known in the file
   std::vector<std::string> dim_names;  // symbolic names of dims ("batch"), "" where fixed or unnamed
   Tensor initializer;               // defined for initializers and Constant-folded values
+  std::shared_ptr<const ScaledConstant> scaled;  // set (and initializer undefined) for a deferred folded constant
   int producer = -1;                // node index, -1 for graph inputs and initializers
 };
 

@@ -107,6 +107,11 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
 
   for (size_t v = 0; v < g.values.size(); ++v) {
     const Value& val = g.values[v];
+    if (val.scaled) {  // computed just before its first reader is prepared (below)
+      infos[v] = ValueInfo{DType::kFloat32, val.shape, &plan->values_[v], static_cast<int>(v)};
+      known[v] = true;
+      continue;
+    }
     if (!val.initializer.defined()) continue;
     plan->values_[v] = val.initializer;
     infos[v] = ValueInfo{val.initializer.dtype(), val.initializer.shape(), &plan->values_[v], static_cast<int>(v)};
@@ -136,10 +141,24 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
           if (v >= 0) ++readers_left[static_cast<size_t>(v)];
     for (int v : g.outputs)
       if (v >= 0) keep_source[static_cast<size_t>(v)] = true;
+    for (size_t v = 0; v < g.values.size(); ++v)  // a deferred constant read by some node reads its source once
+      if (g.values[v].scaled && readers_left[v] > 0) ++readers_left[static_cast<size_t>(g.values[v].scaled->source)];
   }
   auto keep_inputs = [&](const Node& n) {
     for (int v : n.inputs)
       if (v >= 0) keep_source[static_cast<size_t>(v)] = true;
+  };
+  // Drops initializer `v` (the model can decode it again: Model::ensure_initializers) and its file pages.
+  auto release_initializer = [&](size_t v) {
+    Tensor& init = release_model->graph.values[v].initializer;
+    if (!init.defined() || plan->values_[v].raw_data() != init.raw_data()) return;
+    const MappedFile* file = release_model->file.get();
+    const uint8_t* b = static_cast<const uint8_t*>(init.raw_data());
+    if (file && file->size() > 0 && b >= file->data() && b + init.nbytes() <= file->data() + file->size())
+      file->release_pages(static_cast<size_t>(b - file->data()), init.nbytes());
+    init = Tensor();
+    plan->values_[v] = Tensor();
+    release_model->released_initializers.push_back(static_cast<int>(v));
   };
   auto release_packed = [&](const Node& n, const std::vector<int>& packed) {
     for (size_t i = 0; i < n.inputs.size(); ++i) {
@@ -148,16 +167,30 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
       const size_t vu = static_cast<size_t>(v);
       if (std::find(packed.begin(), packed.end(), static_cast<int>(i)) == packed.end()) keep_source[vu] = true;
       if (--readers_left[vu] > 0 || keep_source[vu]) continue;
-      Tensor& init = release_model->graph.values[vu].initializer;
-      if (!init.defined() || plan->values_[vu].raw_data() != init.raw_data()) continue;
-      const MappedFile* file = release_model->file.get();
-      const uint8_t* b = static_cast<const uint8_t*>(init.raw_data());
-      if (file && file->size() > 0 && b >= file->data() && b + init.nbytes() <= file->data() + file->size())
-        file->release_pages(static_cast<size_t>(b - file->data()), init.nbytes());
-      init = Tensor();
-      plan->values_[vu] = Tensor();
-      release_model->released_initializers.push_back(v);
+      if (g.values[vu].scaled)
+        plan->values_[vu] = Tensor();  // computed again from its source by a later plan
+      else
+        release_initializer(vu);
     }
+  };
+  // Deferred folded constants (ScaledConstant) read by `n`, computed now; a source nobody else reads is released.
+  std::vector<bool> scaled_done(g.values.size(), false);
+  auto compute_scaled_inputs = [&](const Node& n) -> Status {
+    for (int v : n.inputs) {
+      if (v < 0 || !g.values[static_cast<size_t>(v)].scaled || scaled_done[static_cast<size_t>(v)]) continue;
+      const size_t vu = static_cast<size_t>(v);
+      scaled_done[vu] = true;
+      const ScaledConstant& sc = *g.values[vu].scaled;
+      const size_t src = static_cast<size_t>(sc.source);
+      if (!plan->values_[src].defined())
+        return internal_error(n.describe(), ": source of folded constant '", g.values[vu].name, "' is missing");
+      plan->values_[vu] = sc.compute(plan->values_[src]);
+      if (!plan->values_[vu].defined())
+        return io_error(n.describe(), ": out of memory folding constant '", g.values[vu].name, "' (",
+                        plan->values_[src].nbytes(), " bytes)");
+      if (release_model && --readers_left[src] == 0 && !keep_source[src]) release_initializer(src);
+    }
+    return Status();
   };
   for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
     const Node& node = g.nodes[ni];
@@ -165,6 +198,7 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
       ++plan->dead_nodes_;
       continue;
     }
+    ER_RETURN_IF_ERROR(compute_scaled_inputs(node));
     std::vector<ValueInfo> in_infos;
     bool all_const = true;
     for (size_t i = 0; i < node.inputs.size(); ++i) {

@@ -47,6 +47,8 @@ void release_unread_initializers(Model& m) {
   for (int v : g.outputs)
     if (v >= 0) read[static_cast<size_t>(v)] = true;
   for (int v : g.inputs) read[static_cast<size_t>(v)] = true;
+  for (const Value& val : g.values)  // a deferred folded constant reads its source (the plan computes it)
+    if (val.scaled) read[static_cast<size_t>(val.scaled->source)] = true;
   for (size_t v = 0; v < g.values.size(); ++v)
     if (!read[v] && g.values[v].initializer.defined()) release_tensor(m, static_cast<int>(v), false);
 }

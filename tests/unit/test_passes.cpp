@@ -11,6 +11,7 @@
 
 #include "core/mmap_file.h"
 #include "edgerun/session.h"
+#include "graph/passes/graph_rewrite.h"
 #include "graph/passes/passes.h"
 #include "onnx/onnx_loader.h"
 #include "ops/fused.h"
@@ -162,6 +163,43 @@ TEST(Passes, BatchNormFoldsIntoConv) {
   EXPECT_TRUE(m->graph.values[static_cast<size_t>(conv.inputs[2])].initializer.defined());
   Tensor x = image(3);
   expect_close(run(before, 0, "reference", {x}), run(*m, 0, "reference", {x}));
+}
+
+// Conv weights from a Constant node, BatchNormalization, then a per-channel Mul: both folds land on one deferred
+// constant (computed by the plan, not by the passes) over the original data, and the results do not change.
+TEST(Passes, FoldsComposeIntoOneDeferredScaledWeight) {
+  t::GraphParts p;
+  p.inputs = {f32_input("X", {1, 4, 5, 6})};
+  p.nodes.push_back(t::node("Constant", {}, {"Wc"}, "wconst",
+                            {t::attr_tensor("value", t::tensor_f32("", {4, 4, 3, 3}, random_floats(144, 60)))}));
+  p.initializers.push_back(t::tensor_f32("Bc", {4}, random_floats(4, 61)));
+  p.nodes.push_back(t::node("Conv", {"X", "Wc", "Bc"}, {"c"}, "convc",
+                            {t::attr_ints("pads", {1, 1, 1, 1}), t::attr_ints("kernel_shape", {3, 3})}));
+  add_bn(p, "c", "n", "0", 62);
+  p.initializers.push_back(t::tensor_f32("s", {4, 1, 1}, {0.5f, -2.0f, 1.5f, 3.0f}));
+  p.nodes.push_back(t::node("Mul", {"n", "s"}, {"Y"}));
+  p.outputs = {f32_input("Y", {1, 4, 5, 6})};
+  auto m = load(p);
+  ASSERT_TRUE(m);
+  Model before = *m;
+  EXPECT_EQ(passes::fold_batchnorm_into_conv(*m), 1);
+  EXPECT_EQ(passes::fold_scale_bias_into_conv(*m), 1);
+  ASSERT_EQ(op_types(*m), (std::vector<std::string>{"Constant", "Conv"}));
+  const Node& conv = m->graph.nodes[1];
+  const Value& w = m->graph.values[static_cast<size_t>(conv.inputs[1])];
+  ASSERT_TRUE(w.scaled);
+  EXPECT_FALSE(w.initializer.defined());
+  EXPECT_EQ(w.shape, (Shape{4, 4, 3, 3}));
+  const Value& src = m->graph.values[static_cast<size_t>(w.scaled->source)];
+  ASSERT_TRUE(src.initializer.defined());
+  const Tensor* wc = passes::constant_tensor(before.graph, before.graph.find_value("Wc"));
+  ASSERT_TRUE(wc);
+  EXPECT_EQ(src.initializer.raw_data(), wc->raw_data());  // the Constant's data, not a copy
+  ASSERT_EQ(w.scaled->scale.size(), 4u);
+  EXPECT_LT(w.scaled->scale[1], 0.0);  // BN scales are positive here, the Mul's -2 is not
+  Tensor x = image(7);
+  expect_close(run(before, 0, "reference", {x}), run(*m, 0, "reference", {x}));
+  expect_optimized_matches(before, {x});
 }
 
 TEST(Passes, BatchNormNotFoldedWhenConvOutputIsShared) {
@@ -673,8 +711,12 @@ TEST(Passes, ReleasedInitializersAreRestoredForANewShape) {
     Status st = (*opt)->run({x}, &b);
     ASSERT_TRUE(st.ok()) << st.to_string();
     expect_close(a, b, 1e-5);
-    // The packed conv weights were dropped from the model after planning.
-    EXPECT_FALSE((*opt)->model().released_initializers.empty()) << "batch " << batch;
+    // The packed conv weights were dropped from the model after planning, W1 too (the source of conv1's folded
+    // weights, which the plan computes and packs).
+    const auto& released = (*opt)->model().released_initializers;
+    EXPECT_FALSE(released.empty()) << "batch " << batch;
+    const int w1 = (*opt)->model().graph.find_value("W1");
+    EXPECT_NE(std::find(released.begin(), released.end(), w1), released.end()) << "batch " << batch;
   }
   // prepare() re-plans too; a plan built directly on the session's model sees every initializer again.
   ASSERT_TRUE((*opt)->prepare({{2, 4, 5, 6}}).ok());

@@ -21,10 +21,10 @@ bool fold_one(Graph& g, Node& conv, const Node& bn) {
   if (bn.inputs.size() != 5 || bn.attr_int("training_mode", 0) != 0) return false;
   for (size_t o = 1; o < bn.outputs.size(); ++o)
     if (bn.outputs[o] >= 0) return false;  // running mean/var outputs only exist in training mode
-  const Tensor* w = constant_tensor(g, conv.inputs[1]);
-  if (!w || w->dtype() != DType::kFloat32 || w->rank() < 3) return false;
+  std::vector<double> w_scale;  // a scale an earlier fold deferred on the weight
+  const Tensor* w = scaled_source(g, conv.inputs[1], &w_scale);
+  if (!w || w->rank() < 3) return false;
   const int64_t m = w->dim(0);
-  if (m <= 0) return false;
   const float* scale = channel_vector(g, bn.inputs[1], m);
   const float* beta = channel_vector(g, bn.inputs[2], m);
   const float* mean = channel_vector(g, bn.inputs[3], m);
@@ -36,21 +36,17 @@ bool fold_one(Graph& g, Node& conv, const Node& bn) {
     if (!bias) return false;
   }
   const float eps = bn.attr_float("epsilon", 1e-5f);
-  const int64_t per_channel = w->numel() / m;
-  Tensor w2 = Tensor::empty(DType::kFloat32, w->shape());  // [M, C/group, kH, kW]
-  Tensor b2 = Tensor::empty(DType::kFloat32, {m});         // [M]
-  if (!w2.defined() || !b2.defined()) return false;
-  const float* src = w->data<float>();
-  float* dst = w2.data<float>();
+  Tensor b2 = Tensor::empty(DType::kFloat32, {m});  // [M]
+  if (!b2.defined()) return false;
   for (int64_t c = 0; c < m; ++c) {
     const double s = static_cast<double>(scale[c]) / std::sqrt(static_cast<double>(var[c]) + eps);
-    for (int64_t i = 0; i < per_channel; ++i)
-      dst[c * per_channel + i] = static_cast<float>(src[c * per_channel + i] * s);
+    w_scale[static_cast<size_t>(c)] *= s;
     const double b = bias ? bias[c] : 0.0;
     b2.data<float>()[c] = static_cast<float>((b - mean[c]) * s + beta[c]);
   }
   const std::string base = conv.name.empty() ? std::string("conv") : conv.name;
-  int w_id = add_initializer(g, base + "_W_bnfold", std::move(w2));
+  // W * s is computed by the plan just before this Conv is prepared (ScaledConstant), not here.
+  int w_id = add_scaled_constant(g, base + "_W_bnfold", conv.inputs[1], std::move(w_scale));
   int b_id = add_initializer(g, base + "_B_bnfold", std::move(b2));
   conv.inputs.resize(3);
   conv.inputs[1] = w_id;

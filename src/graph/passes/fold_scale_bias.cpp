@@ -41,8 +41,9 @@ int fold_chain(Graph& g, const GraphUses& uses, size_t ci, std::vector<bool>& de
   if (!is_op(conv, "Conv") || conv.inputs.size() < 2 || conv.inputs.size() > 3 || conv.outputs.size() != 1 ||
       conv.outputs[0] < 0)
     return 0;
-  const Tensor* w = constant_tensor(g, conv.inputs[1]);
-  if (!w || w->dtype() != DType::kFloat32 || w->rank() < 3 || w->dim(0) <= 0) return 0;
+  std::vector<double> w_scale;  // a scale an earlier fold deferred on the weight
+  const Tensor* w = scaled_source(g, conv.inputs[1], &w_scale);
+  if (!w || w->rank() < 3) return 0;
   const int64_t m = w->dim(0);
   const int rank = w->rank();
   const float* bias = nullptr;
@@ -90,20 +91,15 @@ int fold_chain(Graph& g, const GraphUses& uses, size_t ci, std::vector<bool>& de
     out = n.outputs[0];
   }
   if (chain.empty()) return 0;
-  const int64_t per_channel = w->numel() / m;
-  Tensor w2 = Tensor::empty(DType::kFloat32, w->shape());
   Tensor b2 = Tensor::empty(DType::kFloat32, {m});
-  if (!w2.defined() || !b2.defined()) return 0;  // out of memory: graph untouched
-  const float* src = w->data<float>();
-  float* dst = w2.data<float>();
+  if (!b2.defined()) return 0;  // out of memory: graph untouched
   for (int64_t c = 0; c < m; ++c) {
-    const double s = scale[static_cast<size_t>(c)];
-    for (int64_t i = 0; i < per_channel; ++i)
-      dst[c * per_channel + i] = static_cast<float>(src[c * per_channel + i] * s);
+    w_scale[static_cast<size_t>(c)] *= scale[static_cast<size_t>(c)];
     b2.data<float>()[c] = static_cast<float>(shift[static_cast<size_t>(c)]);
   }
   const std::string base = conv.name.empty() ? std::string("conv") : conv.name;
-  const int w_id = add_initializer(g, base + "_W_affine", std::move(w2));
+  // W * scale is computed by the plan just before this Conv is prepared (ScaledConstant), not here.
+  const int w_id = add_scaled_constant(g, base + "_W_affine", conv.inputs[1], std::move(w_scale));
   const int b_id = add_initializer(g, base + "_B_affine", std::move(b2));
   conv.inputs.resize(3);
   conv.inputs[1] = w_id;

@@ -96,6 +96,39 @@ int add_initializer(Graph& g, const std::string& base, Tensor t) {
   return id;
 }
 
+const Tensor* scaled_source(const Graph& g, int v, std::vector<double>* scale) {
+  if (v < 0) return nullptr;
+  if (const auto& sc = g.values[static_cast<size_t>(v)].scaled) {
+    *scale = sc->scale;
+    return &g.values[static_cast<size_t>(sc->source)].initializer;
+  }
+  const Tensor* t = constant_tensor(g, v);
+  if (!t || t->dtype() != DType::kFloat32 || t->rank() < 1 || t->dim(0) <= 0) return nullptr;
+  scale->assign(static_cast<size_t>(t->dim(0)), 1.0);
+  return t;
+}
+
+int add_scaled_constant(Graph& g, const std::string& base, int v, std::vector<double> scale) {
+  int source = v;
+  if (const auto& sc = g.values[static_cast<size_t>(v)].scaled) {
+    source = sc->source;
+  } else if (!g.values[static_cast<size_t>(v)].initializer.defined()) {  // a Constant node's output
+    Tensor shared = *constant_tensor(g, v);
+    source = add_initializer(g, g.values[static_cast<size_t>(v)].name + "_data", std::move(shared));
+  }
+  std::string name = base;
+  for (int k = 1; g.find_value(name) >= 0; ++k) name = base + "_" + std::to_string(k);
+  const int id = g.add_value(name);
+  Value& val = g.values[static_cast<size_t>(id)];
+  val.dtype = DType::kFloat32;
+  val.has_shape = true;
+  val.shape = g.values[static_cast<size_t>(source)].initializer.shape();
+  val.initializer = Tensor();
+  val.scaled = std::make_shared<const ScaledConstant>(ScaledConstant{source, std::move(scale)});
+  val.producer = -1;
+  return id;
+}
+
 void replace_uses(Graph& g, int from, int to) {
   for (Node& n : g.nodes)
     for (int& v : n.inputs)

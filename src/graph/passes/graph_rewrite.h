@@ -31,6 +31,13 @@ DType known_dtype(const Graph& g, int v);
 // Adds an initializer holding `t` under a fresh name derived from `base`; returns its value id.
 int add_initializer(Graph& g, const std::string& base, Tensor t);
 
+// Data of weight `v` without any deferred scale, and that scale per dim-0 slice: for a ScaledConstant its source
+// and scale, for a plain float32 constant_tensor() (rank >= 1) the tensor and all ones; nullptr otherwise.
+const Tensor* scaled_source(const Graph& g, int v, std::vector<double>* scale);
+// Adds a deferred constant (ScaledConstant) equal to the data scaled_source(v) found times `scale`, under a fresh
+// name from `base`; returns its value id. A Constant node's tensor becomes an initializer sharing its data.
+int add_scaled_constant(Graph& g, const std::string& base, int v, std::vector<double> scale);
+
 // Replaces every node input `from` by `to` (graph outputs untouched).
 void replace_uses(Graph& g, int from, int to);
 
