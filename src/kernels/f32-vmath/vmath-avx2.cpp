@@ -55,15 +55,17 @@ inline __m256 reduce(__m256 v, __m256i* n) {
   return r;
 }
 
-inline __m256 exp8(__m256 x) {
+// e^x for non-NaN x (a NaN lane gives some finite value).
+inline __m256 exp8_ordered(__m256 x) {
   const __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(kExpMin)), _mm256_set1_ps(kExpMax));
   __m256i n;
   const __m256 r = reduce(xc, &n);
   const __m256 p = _mm256_add_ps(_mm256_set1_ps(1.0f), expm1_reduced(r));
   const __m256i n1 = _mm256_srai_epi32(n, 1);
-  const __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, pow2i(n1)), pow2i(_mm256_sub_epi32(n, n1)));
-  return keep_nan(x, y);
+  return _mm256_mul_ps(_mm256_mul_ps(p, pow2i(n1)), pow2i(_mm256_sub_epi32(n, n1)));
 }
+
+inline __m256 exp8(__m256 x) { return keep_nan(x, exp8_ordered(x)); }
 
 inline __m256 abs8(__m256 x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
 inline __m256 copysign8(__m256 mag, __m256 sign) {
@@ -76,6 +78,12 @@ inline __m256 sigmoid8(__m256 x) {
   const __m256 r = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
   const __m256 neg = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
   return _mm256_blendv_ps(r, _mm256_mul_ps(e, r), neg);
+}
+
+// x / (1 + e^-x) (as vmath-scalar's silu1); a NaN x gives x quieted through the division.
+inline __m256 silu8(__m256 x) {
+  const __m256 e = exp8_ordered(_mm256_sub_ps(_mm256_setzero_ps(), x));
+  return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
 }
 
 inline __m256 tanh8(__m256 x) {
@@ -146,7 +154,7 @@ void activation_f32__avx2(const Activation& act, const float* x, float* y, int64
         return _mm256_min_ps(one, _mm256_max_ps(zero, _mm256_fmadd_ps(alpha, v, beta)));
       });
     case Act::kSigmoid: return map8(x, y, n, sigmoid8);
-    case Act::kSiLU: return map8(x, y, n, [](__m256 v) { return _mm256_mul_ps(v, sigmoid8(v)); });
+    case Act::kSiLU: return map8(x, y, n, silu8);
     case Act::kGelu: {
       const ErfTable& tab = erf_table();
       return map8(x, y, n, [&](__m256 v) {

@@ -77,6 +77,12 @@ inline __m512 sigmoid16(__m512 x) {
   return _mm512_mask_blend_ps(neg, r, _mm512_mul_ps(e, r));
 }
 
+// x / (1 + e^-x) (as vmath-scalar's silu1); a NaN x stays NaN through exp16 and the division.
+inline __m512 silu16(__m512 x) {
+  const __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), x));
+  return _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+}
+
 inline __m512 tanh16(__m512 x) {
   const __m512 a = _mm512_min_ps(abs16(x), _mm512_set1_ps(kTanhMax));
   __m512 nf;
@@ -145,7 +151,7 @@ void activation_f32__avx512(const Activation& act, const float* x, float* y, int
         return _mm512_min_ps(one, _mm512_max_ps(zero, _mm512_fmadd_ps(alpha, v, beta)));
       });
     case Act::kSigmoid: return map16(x, y, n, sigmoid16);
-    case Act::kSiLU: return map16(x, y, n, [](__m512 v) { return _mm512_mul_ps(v, sigmoid16(v)); });
+    case Act::kSiLU: return map16(x, y, n, silu16);
     case Act::kGelu: {
       const ErfTable& tab = erf_table();
       return map16(x, y, n, [&](__m512 v) {

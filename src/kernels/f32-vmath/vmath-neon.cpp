@@ -78,6 +78,9 @@ inline V sigmoid4(V x) {
   return vbslq_f32(vcltq_f32(x, vdupq_n_f32(0.0f)), vmulq_f32(e, r), r);
 }
 
+// x / (1 + e^-x) (as vmath-scalar's silu1); a NaN x gives NaN through the division.
+inline V silu4(V x) { return vdivq_f32(x, vaddq_f32(vdupq_n_f32(1.0f), exp4(vnegq_f32(x)))); }
+
 inline V tanh4(V x) {
   const V a = vminq_f32(vabsq_f32(x), vdupq_n_f32(kTanhMax));
   int32x4_t n;
@@ -146,7 +149,7 @@ void activation_f32__neon(const Activation& act, const float* x, float* y, int64
     case Act::kHardSigmoid:
       return map4(x, y, n, [&](V v) { return vminq_f32(one, vmaxq_f32(zero, vfmaq_f32(beta, alpha, v))); });
     case Act::kSigmoid: return map4(x, y, n, sigmoid4);
-    case Act::kSiLU: return map4(x, y, n, [](V v) { return vmulq_f32(v, sigmoid4(v)); });
+    case Act::kSiLU: return map4(x, y, n, silu4);
     case Act::kGelu: {
       const ErfTable& tab = erf_table();
       return map4(x, y, n, [&](V v) {

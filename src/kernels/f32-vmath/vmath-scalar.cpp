@@ -50,6 +50,10 @@ inline float sigmoid1(float x) {
   return x >= 0.0f ? r : e * r;
 }
 
+// x / (1 + e^-x): one division and no sign split (e^-x overflows to +inf below x = -89, giving -0 as x * e^x
+// underflows; NaN stays NaN).
+inline float silu1(float x) { return x / (1.0f + exp1(-x)); }
+
 // tanh(|x|) = -t / (t + 2) with t = expm1(-2|x|) in (-1, 0]: no cancellation anywhere.
 inline float tanh1(float x) {
   if (x != x) return x + x;
@@ -81,7 +85,7 @@ inline float act1(const Activation& act, float x) {
     case Act::kHardSwish: return x * std::min(std::max(x * (1.0f / 6.0f) + 0.5f, 0.0f), 1.0f);
     case Act::kHardSigmoid: return std::min(std::max(act.alpha * x + act.beta, 0.0f), 1.0f);
     case Act::kSigmoid: return sigmoid1(x);
-    case Act::kSiLU: return x * sigmoid1(x);
+    case Act::kSiLU: return silu1(x);
     case Act::kGelu: return 0.5f * x * (1.0f + erf1(x * kInvSqrt2));
     case Act::kLeakyRelu: return x >= 0.0f ? x : act.alpha * x;
     case Act::kTanh: return tanh1(x);
