@@ -20,17 +20,20 @@ bool has_neon() { return cpu_features().neon; }
 #endif
 
 // Measured (AVX-512, one thread): 960 x 7x7 3x3 s1 0.047 -> 0.030 ms, 5x5 0.100 -> 0.054, 576 x 14x14 -> 7x7 s2
-// 0.057 -> 0.036; but 14x14 outputs lose at stride 1 (576 ch 0.050 -> 0.065: the two transposes cost more than
-// the 14 of 16 lanes rows waste).
-[[maybe_unused]] constexpr int kC16MaxOutW = 8;
+// 0.057 -> 0.036; but 3x3 with 14x14 outputs loses (576 ch s1 0.050 -> 0.065, 240 x 28x28 -> 14x14 s2 0.039 ->
+// 0.062: the two transposes cost more than the 14 of 16 lanes rows waste). 5x5 does 25 FMAs per pixel to amortize
+// them: with 14x14 outputs it wins (240 ch s1 0.067 -> 0.055, 480 ch 0.13 -> 0.11, 96 x 28x28 -> 14x14 s2 0.040 ->
+// 0.030), with 28x28 it loses (240 ch s1 0.136 -> 0.172).
+[[maybe_unused]] constexpr int kC16MaxOutW3 = 8;
+[[maybe_unused]] constexpr int kC16MaxOutW5 = 14;
 
 const auto kVariants = std::to_array<DwConvKernel>({
 #if defined(__x86_64__)
     // Channel-blocked (16 channels in the lanes) for narrow maps, where rows would fill few of 16 lanes.
-    {"f32-dwconv-3x3s1-c16-avx512", has_avx512, 3, 1, dwconv_f32_3x3s1_c16__avx512, kC16MaxOutW},
-    {"f32-dwconv-3x3s2-c16-avx512", has_avx512, 3, 2, dwconv_f32_3x3s2_c16__avx512, kC16MaxOutW},
-    {"f32-dwconv-5x5s1-c16-avx512", has_avx512, 5, 1, dwconv_f32_5x5s1_c16__avx512, kC16MaxOutW},
-    {"f32-dwconv-5x5s2-c16-avx512", has_avx512, 5, 2, dwconv_f32_5x5s2_c16__avx512, kC16MaxOutW},
+    {"f32-dwconv-3x3s1-c16-avx512", has_avx512, 3, 1, dwconv_f32_3x3s1_c16__avx512, kC16MaxOutW3},
+    {"f32-dwconv-3x3s2-c16-avx512", has_avx512, 3, 2, dwconv_f32_3x3s2_c16__avx512, kC16MaxOutW3},
+    {"f32-dwconv-5x5s1-c16-avx512", has_avx512, 5, 1, dwconv_f32_5x5s1_c16__avx512, kC16MaxOutW5},
+    {"f32-dwconv-5x5s2-c16-avx512", has_avx512, 5, 2, dwconv_f32_5x5s2_c16__avx512, kC16MaxOutW5},
     {"f32-dwconv-3x3s1-avx512", has_avx512, 3, 1, dwconv_f32_3x3s1__avx512},
     {"f32-dwconv-3x3s2-avx512", has_avx512, 3, 2, dwconv_f32_3x3s2__avx512},
     {"f32-dwconv-5x5s1-avx512", has_avx512, 5, 1, dwconv_f32_5x5s1__avx512},
