@@ -159,6 +159,45 @@ TEST_P(VmathTest, ActivationsMatchReference) {
   }
 }
 
+// Rows of every length 0..40 and a long one, against double; NaN anywhere or an infinite maximum is refused
+// (false, y untouched) so the caller's reference loop decides.
+TEST_P(VmathTest, SoftmaxMatchesDouble) {
+  for (int64_t n : {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 40, 197, 1000}) {
+    std::vector<float> x(static_cast<size_t>(n)), y(static_cast<size_t>(n) + 1, 777.0f);
+    for (int64_t i = 0; i < n; ++i) x[static_cast<size_t>(i)] = static_cast<float>((i * 53 % 97) - 48) * 0.37f;
+    ASSERT_TRUE(variant().softmax(x.data(), y.data(), n)) << "n = " << n;
+    double mx = -1e300, sum = 0.0;
+    for (float v : x) mx = std::max(mx, static_cast<double>(v));
+    for (float v : x) sum += std::exp(static_cast<double>(v) - mx);
+    for (int64_t i = 0; i < n; ++i) {
+      const double d = static_cast<double>(x[static_cast<size_t>(i)]) - mx;
+      const double want = std::exp(d) / sum;
+      // x - max rounds in float (relative 2^-24 of |d|), which exp turns into that much relative error.
+      EXPECT_NEAR(y[static_cast<size_t>(i)], want, (4e-7 + 6e-8 * std::fabs(d)) * want + 1e-30)
+          << "n = " << n << " i = " << i;
+    }
+    EXPECT_EQ(y[static_cast<size_t>(n)], 777.0f) << "wrote past the end, n = " << n;
+  }
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  for (size_t at : {0u, 5u, 16u, 18u}) {
+    for (float bad : {nan, inf, -inf}) {
+      std::vector<float> x(19, 0.5f), y(19, 777.0f);
+      x[at] = bad;
+      const bool ok = variant().softmax(x.data(), y.data(), 19);
+      if (bad == -inf) {  // a finite maximum: exp(-inf) = 0
+        ASSERT_TRUE(ok);
+        EXPECT_EQ(y[at], 0.0f);
+        EXPECT_NEAR(y[at == 0 ? 1 : 0], 1.0f / 18.0f, 1e-7f);
+      } else {
+        EXPECT_FALSE(ok) << "bad value at " << at;
+        EXPECT_EQ(y[at], 777.0f);
+      }
+    }
+  }
+  std::vector<float> all(5, -inf), y(5, 777.0f);
+  EXPECT_FALSE(variant().softmax(all.data(), y.data(), 5));  // maximum -inf
+}
+
 TEST_P(VmathTest, SumMatchesDouble) {
   for (int64_t n : {0, 1, 7, 8, 9, 31, 32, 33, 100, 3136}) {
     std::vector<float> x(static_cast<size_t>(n));
@@ -204,6 +243,14 @@ TEST(Vmath, Avx512IsBitIdenticalToAvx2) {
     fns512[f](xs.data(), a.data(), static_cast<int64_t>(n));
     fns256[f](xs.data(), b.data(), static_cast<int64_t>(n));
     same(a, b, names[f]);
+  }
+  {
+    std::vector<float> row(xs.begin() + 20000, xs.begin() + 20000 + 197), a(197), b(197);
+    for (float& v : row) v = std::fmod(v, 30.0f);  // finite, moderate: the softmax fast path
+    ASSERT_TRUE(v512->softmax(row.data(), a.data(), 197));
+    ASSERT_TRUE(v256->softmax(row.data(), b.data(), 197));
+    for (size_t i = 0; i < a.size(); ++i)
+      ASSERT_EQ(std::bit_cast<uint32_t>(a[i]), std::bit_cast<uint32_t>(b[i])) << "softmax at " << i;
   }
   for (Act kind : {Act::kSigmoid, Act::kSiLU, Act::kGelu, Act::kTanh, Act::kHardSwish, Act::kHardSigmoid,
                    Act::kLeakyRelu, Act::kClamp}) {

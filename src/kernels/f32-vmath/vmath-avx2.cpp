@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cmath>
+#include <limits>
 
 #include "kernels/f32-vmath/vmath_consts.h"
 #include "kernels/f32-vmath/vmath_table.h"
@@ -186,6 +188,35 @@ float sum_f32__avx2(const float* x, int64_t n) {
   q = _mm_add_ps(q, _mm_movehl_ps(q, q));
   q = _mm_add_ss(q, _mm_movehdup_ps(q));
   return _mm_cvtss_f32(q);
+}
+
+bool softmax_f32__avx2(const float* x, float* y, int64_t n) {
+  if (n <= 0) return true;
+  const __m256 ninf = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  __m256 mx = ninf, bad = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    bad = _mm256_or_ps(bad, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    mx = _mm256_max_ps(mx, v);
+  }
+  if (i < n) {
+    const __m256i m = tail_mask(n - i);
+    const __m256 v = _mm256_blendv_ps(ninf, _mm256_maskload_ps(x + i, m), _mm256_castsi256_ps(m));
+    bad = _mm256_or_ps(bad, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    mx = _mm256_max_ps(mx, v);
+  }
+  if (_mm256_movemask_ps(bad) != 0) return false;
+  __m128 q = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
+  q = _mm_max_ps(q, _mm_movehl_ps(q, q));
+  q = _mm_max_ss(q, _mm_movehdup_ps(q));
+  const float m = _mm_cvtss_f32(q);
+  if (std::isinf(m)) return false;
+  const __m256 vm = _mm256_set1_ps(m);
+  map8(x, y, n, [&](__m256 v) { return exp8(_mm256_sub_ps(v, vm)); });
+  const __m256 inv = _mm256_set1_ps(1.0f / sum_f32__avx2(y, n));
+  map8(y, y, n, [&](__m256 v) { return _mm256_mul_ps(v, inv); });
+  return true;
 }
 
 }  // namespace edgerun::kernels

@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cmath>
+#include <limits>
 
 #include "kernels/f32-vmath/vmath_consts.h"
 #include "kernels/f32-vmath/vmath_table.h"
@@ -165,6 +167,34 @@ void activation_f32__avx512(const Activation& act, const float* x, float* y, int
       });
     case Act::kTanh: return map16(x, y, n, tanh16);
   }
+}
+
+// The sum goes through sum_f32__avx2 (the AVX2 order), so the result is bit-identical to softmax_f32__avx2.
+bool softmax_f32__avx512(const float* x, float* y, int64_t n) {
+  if (n <= 0) return true;
+  const __m512 ninf = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  __m512 mx = ninf;
+  __mmask16 bad = 0;
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 v = _mm512_loadu_ps(x + i);
+    bad |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    mx = _mm512_max_ps(mx, v);
+  }
+  if (i < n) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1);
+    const __m512 v = _mm512_mask_loadu_ps(ninf, m, x + i);
+    bad |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    mx = _mm512_max_ps(mx, v);
+  }
+  if (bad != 0) return false;
+  const float m = _mm512_reduce_max_ps(mx);
+  if (std::isinf(m)) return false;
+  const __m512 vm = _mm512_set1_ps(m);
+  map16(x, y, n, [&](__m512 v) { return exp16(_mm512_sub_ps(v, vm)); });
+  const __m512 inv = _mm512_set1_ps(1.0f / sum_f32__avx2(y, n));
+  map16(y, y, n, [&](__m512 v) { return _mm512_mul_ps(v, inv); });
+  return true;
 }
 
 }  // namespace edgerun::kernels

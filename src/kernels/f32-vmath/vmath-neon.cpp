@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <cmath>
+#include <limits>
 
 #include "kernels/f32-vmath/vmath_consts.h"
 #include "kernels/f32-vmath/vmath_table.h"
@@ -179,6 +181,24 @@ float sum_f32__neon(const float* x, int64_t n) {
     a1 = vaddq_f32(a1, vld1q_f32(buf));
   }
   return vaddvq_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));
+}
+
+bool softmax_f32__neon(const float* x, float* y, int64_t n) {
+  if (n <= 0) return true;
+  float mx = -std::numeric_limits<float>::infinity();
+  int64_t i = 0;
+  if (n >= 4) {
+    V m4 = vdupq_n_f32(mx);  // FMAX: NaN in, NaN out, so a NaN anywhere makes the maximum NaN
+    for (; i + 4 <= n; i += 4) m4 = vmaxq_f32(m4, vld1q_f32(x + i));
+    mx = vmaxvq_f32(m4);
+  }
+  for (; i < n; ++i) mx = x[i] != x[i] ? x[i] : (x[i] > mx ? x[i] : mx);
+  if (mx != mx || std::isinf(mx)) return false;
+  const V vm = vdupq_n_f32(mx);
+  map4(x, y, n, [&](V v) { return exp4(vsubq_f32(v, vm)); });
+  const V inv = vdupq_n_f32(1.0f / sum_f32__neon(y, n));
+  map4(y, y, n, [&](V v) { return vmulq_f32(v, inv); });
+  return true;
 }
 
 }  // namespace edgerun::kernels

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "kernels/f32-vmath/vmath_consts.h"
 #include "kernels/f32-vmath/vmath_table.h"
@@ -121,6 +122,20 @@ float sum_f32__scalar(const float* x, int64_t n) {
     for (int j = 0; j < 8; ++j) acc[j] += x[i + j];
   for (int j = 0; i < n; ++i, ++j) acc[j] += x[i];
   return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+bool softmax_f32__scalar(const float* x, float* y, int64_t n) {
+  if (n <= 0) return true;
+  float mx = -std::numeric_limits<float>::infinity();
+  for (int64_t i = 0; i < n; ++i) {
+    if (x[i] != x[i]) return false;
+    mx = x[i] > mx ? x[i] : mx;
+  }
+  if (std::isinf(mx)) return false;
+  for (int64_t i = 0; i < n; ++i) y[i] = exp1(x[i] - mx);
+  const float inv = 1.0f / sum_f32__scalar(y, n);
+  for (int64_t i = 0; i < n; ++i) y[i] *= inv;
+  return true;
 }
 
 }  // namespace edgerun::kernels

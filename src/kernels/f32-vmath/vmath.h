@@ -20,6 +20,9 @@ void erf_f32(const float* x, float* y, int64_t n);
 // Sum of x[0..n) in float with 8+ partial sums (order differs from a sequential sum; deterministic).
 float sum_f32(const float* x, int64_t n);
 
+// y = softmax(x[0..n)) (y may equal x); false with y untouched when an element is NaN or the maximum is infinite.
+bool softmax_f32(const float* x, float* y, int64_t n);
+
 // Name of the selected variant ("f32-vmath-avx2" or "f32-vmath-scalar").
 const char* vmath_name();
 
