@@ -49,8 +49,11 @@ std::vector<int32_t> run_qu8(const std::vector<uint8_t>& x, int64_t k, int64_t p
     // a later panel, to check the per-row indexing).
     std::vector<float> mult(static_cast<size_t>(m));
     std::vector<int32_t> bias(static_cast<size_t>(m));
+    // Rows cycle through an ordinary multiplier, NaN (-> zp), a huge one (saturates both ways) and 0.5 (ties).
     for (int64_t r = 0; r < m; ++r) {
-      mult[static_cast<size_t>(r)] = 0.0007f * static_cast<float>(r + 1) / static_cast<float>(k);
+      const float special[4] = {0.0007f * static_cast<float>(r + 1) / static_cast<float>(k),
+                                std::numeric_limits<float>::quiet_NaN(), 1e9f, 0.5f};
+      mult[static_cast<size_t>(r)] = special[r % 4];
       bias[static_cast<size_t>(r)] = static_cast<int32_t>(r * 977) - 4000;
     }
     for (auto [zp, lo, hi] : {std::tuple{3, 0, 255}, std::tuple{-7, -128, 127}}) {

@@ -57,13 +57,14 @@ inline int32_t load_i32(const int8_t* p) {
     }                                                                                                             \
   }
 
-inline __m128i requant(__m512i acc, __m512 mult, __m512 zp, __m512 lo, __m512 hi) {
-  __m512 r = _mm512_add_ps(
-      _mm512_roundscale_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), mult), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
-      zp);
-  r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(r, r, _CMP_ORD_Q), zp, r);
-  r = _mm512_min_ps(_mm512_max_ps(r, lo), hi);
-  return _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(r));
+// round_half_even(acc * mult) + zp clamped to [lo, hi], as qu8-quantize's requantize, in fewer operations: the
+// product is clamped to [lo - zp, hi - zp] (integers) before rounding, which commutes with round-half-even, so the
+// rounding is the conversion to int32 and zp an integer add. A NaN product (NaN multiplier) passes both bounds
+// (operand order) and converts to 0x80000000, whose low byte plus zp's is zp's: the scalar variant's NaN -> zp.
+inline __m128i requant(__m512i acc, __m512 mult, __m512i zp, __m512 lo_rel, __m512 hi_rel) {
+  const __m512 f = _mm512_min_ps(hi_rel, _mm512_max_ps(lo_rel, _mm512_mul_ps(_mm512_cvtepi32_ps(acc), mult)));
+  const __m512i r = _mm512_cvt_roundps_epi32(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  return _mm512_cvtepi32_epi8(_mm512_add_epi32(r, zp));
 }
 
 template <int MR, bool kCol, bool kRequant>
@@ -86,11 +87,12 @@ void tile(int64_t kp4, const int8_t* a, const uint8_t* b, int64_t ldb, void* c, 
     ct0 = _mm512_maskz_loadu_epi32(m0, corr.col_term);
     ct1 = _mm512_maskz_loadu_epi32(m1, corr.col_term + 16);
   }
-  __m512 zp = _mm512_setzero_ps(), lo = zp, hi = zp;
+  __m512i zp = _mm512_setzero_si512();
+  __m512 lo = _mm512_setzero_ps(), hi = lo;
   if constexpr (kRequant) {
-    zp = _mm512_set1_ps(static_cast<float>(rq->zp));
-    lo = _mm512_set1_ps(static_cast<float>(rq->lo));
-    hi = _mm512_set1_ps(static_cast<float>(rq->hi));
+    zp = _mm512_set1_epi32(rq->zp);
+    lo = _mm512_set1_ps(static_cast<float>(rq->lo - rq->zp));
+    hi = _mm512_set1_ps(static_cast<float>(rq->hi - rq->zp));
   }
   ER_STORE(0) ER_STORE(1) ER_STORE(2) ER_STORE(3) ER_STORE(4) ER_STORE(5)
   ER_STORE(6) ER_STORE(7) ER_STORE(8) ER_STORE(9) ER_STORE(10) ER_STORE(11)
