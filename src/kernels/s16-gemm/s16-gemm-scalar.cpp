@@ -1,6 +1,8 @@
-#include "ops/quant_gemm.h"
+// s16-gemm-scalar: plain loops (the compiler may vectorize them at the baseline ISA; NEON on arm64), a 4 x 2 register
+// block reusing each loaded row.
+#include "kernels/s16-gemm/s16-gemm.h"
 
-namespace edgerun {
+namespace edgerun::kernels {
 namespace {
 
 inline int32_t dot1(const int16_t* a, const int16_t* b, int64_t k) {
@@ -23,8 +25,8 @@ inline void dot_1x2(const int16_t* x0, const int16_t* y0, const int16_t* y1, int
 
 }  // namespace
 
-void qgemm_s16_dot(int64_t rows, int64_t cols, int64_t k_pad, const int16_t* x, const int16_t* y, int32_t* out,
-                   int64_t ldo) {
+void s16_gemm_dot__scalar(int64_t rows, int64_t cols, int64_t k_pad, const int16_t* x, const int16_t* y, int32_t* out,
+                          int64_t ldo) {
   int64_t i = 0;
   for (; i + 4 <= rows; i += 4) {
     const int16_t* x0 = x + i * k_pad;
@@ -74,4 +76,4 @@ void qgemm_s16_dot(int64_t rows, int64_t cols, int64_t k_pad, const int16_t* x, 
   }
 }
 
-}  // namespace edgerun
+}  // namespace edgerun::kernels
