@@ -36,7 +36,8 @@ void release_tensor(Model& m, int v, bool restorable) {
   if (restorable) m.released_initializers.push_back(v);
 }
 
-// After the graph passes: initializers nobody reads any more (e.g. the Conv weights BatchNorm was folded into).
+// After the graph passes: initializers nobody reads any more (e.g. the parameters of a BatchNormalization folded
+// into a Conv; the Conv's original weights stay, as the source of its ScaledConstant).
 // No plan reads them, so they are not restored either.
 void release_unread_initializers(Model& m) {
   const Graph& g = m.graph;
