@@ -102,11 +102,13 @@ void ThreadPool::chunk(int64_t n, int threads, int t, int64_t* begin, int64_t* e
 
 ThreadPool::ThreadPool(int threads, bool pin_threads) {
   size_ = threads > 0 ? threads : default_thread_count();
+  open_ = std::make_unique<std::atomic<uint64_t>[]>(static_cast<size_t>(size_));
+  for (int c = 0; c < size_; ++c) open_[static_cast<size_t>(c)].store(0);  // nothing to claim before a task
   if (pin_threads) pin_to_cpu(0);
   for (int i = 1; i < size_; ++i)
     workers_.emplace_back([this, i, pin_threads] {
       if (pin_threads) pin_to_cpu(i);
-      worker_loop();
+      worker_loop(i);
     });
 }
 
@@ -120,7 +122,7 @@ ThreadPool::~ThreadPool() {
   for (std::thread& w : workers_) w.join();
 }
 
-void ThreadPool::worker_loop() {
+void ThreadPool::worker_loop(int index) {
   t_inside_pool = true;
   uint64_t seen = 0;
   for (;;) {
@@ -136,19 +138,22 @@ void ThreadPool::worker_loop() {
     }
     seen = gen;
     if (stop_.load()) return;
-    run_chunks();
+    run_chunks(gen, index);
   }
 }
 
-void ThreadPool::run_chunks() {
-  for (;;) {
-    const int c = next_chunk_.fetch_add(1, std::memory_order_acq_rel);
-    if (c >= size_) return;
+void ThreadPool::run_chunks(uint64_t task, int own) {
+  // A claim (acquire) sees the task published before its chunks were opened (release).
+  auto run_one = [&](int c) {
+    uint64_t expected = task;
+    if (!open_[static_cast<size_t>(c)].compare_exchange_strong(expected, 0, std::memory_order_acq_rel)) return;
     int64_t b, e;
     chunk(n_, size_, c, &b, &e);
     if (b < e) fn_(ctx_, b, e, c);
     done_chunks_.fetch_add(1, std::memory_order_acq_rel);
-  }
+  };
+  run_one(own);
+  for (int i = 1; i < size_; ++i) run_one((own + i) % size_);
 }
 
 void ThreadPool::run(int64_t n, TaskFn fn, void* ctx) {
@@ -157,19 +162,20 @@ void ThreadPool::run(int64_t n, TaskFn fn, void* ctx) {
     fn(ctx, 0, n, 0);
     return;
   }
-  // Publish the task, then open the chunk counter (release): a worker that claims a chunk sees this task.
+  // Publish the task, then open its chunks (release): a thread that claims a chunk sees this task.
   fn_ = fn;
   ctx_ = ctx;
   n_ = n;
   done_chunks_.store(0, std::memory_order_relaxed);
-  next_chunk_.store(0, std::memory_order_release);
+  const uint64_t task = generation_.load(std::memory_order_relaxed) + 1;  // only this thread increments it
+  for (int c = 0; c < size_; ++c) open_[static_cast<size_t>(c)].store(task, std::memory_order_release);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    generation_.fetch_add(1, std::memory_order_release);
+    generation_.store(task, std::memory_order_release);
   }
   wake_.notify_all();
   t_inside_pool = true;
-  run_chunks();
+  run_chunks(task, 0);
   t_inside_pool = false;
   for (int spin = 0; done_chunks_.load(std::memory_order_acquire) != size_; ++spin) {
     if (spin < kSpinIterations)

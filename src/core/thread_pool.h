@@ -1,13 +1,16 @@
 // The session's thread pool: parallel_for with a static partition into size() chunks (chunk t is always the
 // same range for the same n, and fn gets t as its thread index, so results are deterministic for any thread
-// count). Chunks are claimed from a counter by whichever pool thread is free first, the calling thread
-// included: when a worker is descheduled (another process busy on its core) or still asleep, the caller runs
-// its chunk instead of spinning until it wakes. Workers spin briefly and then sleep on a condition variable.
+// count). Pool thread t (the caller is 0) claims chunk t first, so consecutive nodes split the same way (a conv's
+// output channels, then the next depthwise conv's) find their part of the data in the cache of the core that
+// wrote it; then it claims whatever chunk is still unclaimed: when a worker is descheduled (another process busy on
+// its core) or still asleep, the caller runs its chunk instead of spinning until it wakes. Workers spin briefly
+// and then sleep on a condition variable.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -42,15 +45,18 @@ class ThreadPool {
  private:
   using TaskFn = void (*)(void* ctx, int64_t begin, int64_t end, int thread);
   void run(int64_t n, TaskFn fn, void* ctx);
-  void worker_loop();
-  void run_chunks();  // claims and runs chunks of the current task until none are left
+  void worker_loop(int index);  // index: the worker's own chunk (the caller is 0)
+  // Runs chunk `own` of task `task` (a generation_ value) if unclaimed, then every other unclaimed chunk of it.
+  void run_chunks(uint64_t task, int own);
 
   int size_ = 1;
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable wake_;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int> next_chunk_{1 << 30};  // >= size_: nothing to claim before the first run
+  // [size_] per chunk: the id of the task whose chunk is still unclaimed, 0 once claimed (and between tasks), so a
+  // thread still looking for work of an earlier task cannot take a chunk of the next one.
+  std::unique_ptr<std::atomic<uint64_t>[]> open_;
   std::atomic<int> done_chunks_{0};
   std::atomic<bool> stop_{false};
   TaskFn fn_ = nullptr;
