@@ -167,7 +167,8 @@ void ThreadPool::run(int64_t n, TaskFn fn, void* ctx) {
   ctx_ = ctx;
   n_ = n;
   done_chunks_.store(0, std::memory_order_relaxed);
-  const uint64_t task = generation_.load(std::memory_order_relaxed) + 1;  // only this thread increments it
+  // One task at a time (run() is never concurrent with itself), so no other thread changes generation_ here.
+  const uint64_t task = generation_.load(std::memory_order_relaxed) + 1;
   for (int c = 0; c < size_; ++c) open_[static_cast<size_t>(c)].store(task, std::memory_order_release);
   {
     std::lock_guard<std::mutex> lock(mu_);
