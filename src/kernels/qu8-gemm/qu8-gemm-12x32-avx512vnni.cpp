@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "kernels/qu8-gemm/qu8-gemm.h"
+#include "kernels/qu8-quantize/requant-avx512.h"
 
 namespace edgerun::kernels {
 namespace {
@@ -48,24 +49,14 @@ inline int32_t load_i32(const int8_t* p) {
       const __m512i bias = _mm512_set1_epi32(rq->bias ? rq->bias[r] : 0);                                        \
       const __m512 mult = _mm512_set1_ps(rq->mult[r]);                                                            \
       uint8_t* y = static_cast<uint8_t*>(c) + r * ldc;                                                            \
-      _mm_mask_storeu_epi8(y, m0, requant(_mm512_add_epi32(c##r##0, bias), mult, zp, lo, hi));                    \
-      _mm_mask_storeu_epi8(y + 16, m1, requant(_mm512_add_epi32(c##r##1, bias), mult, zp, lo, hi));               \
+      _mm_mask_storeu_epi8(y, m0, requant16(_mm512_add_epi32(c##r##0, bias), mult, zp, lo, hi));                    \
+      _mm_mask_storeu_epi8(y + 16, m1, requant16(_mm512_add_epi32(c##r##1, bias), mult, zp, lo, hi));               \
     } else {                                                                                                      \
       int32_t* y = static_cast<int32_t*>(c) + r * ldc;                                                            \
       _mm512_mask_storeu_epi32(y, m0, c##r##0);                                                                   \
       _mm512_mask_storeu_epi32(y + 16, m1, c##r##1);                                                              \
     }                                                                                                             \
   }
-
-// round_half_even(acc * mult) + zp clamped to [lo, hi], as qu8-quantize's requantize, in fewer operations: the
-// product is clamped to [lo - zp, hi - zp] (integers) before rounding, which commutes with round-half-even, so the
-// rounding is the conversion to int32 and zp an integer add. A NaN product (NaN multiplier) passes both bounds
-// (operand order) and converts to 0x80000000, whose low byte plus zp's is zp's: the scalar variant's NaN -> zp.
-inline __m128i requant(__m512i acc, __m512 mult, __m512i zp, __m512 lo_rel, __m512 hi_rel) {
-  const __m512 f = _mm512_min_ps(hi_rel, _mm512_max_ps(lo_rel, _mm512_mul_ps(_mm512_cvtepi32_ps(acc), mult)));
-  const __m512i r = _mm512_cvt_roundps_epi32(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  return _mm512_cvtepi32_epi8(_mm512_add_epi32(r, zp));
-}
 
 template <int MR, bool kCol, bool kRequant>
 void tile(int64_t kp4, const int8_t* a, const uint8_t* b, int64_t ldb, void* c, int64_t ldc, __mmask16 m0,

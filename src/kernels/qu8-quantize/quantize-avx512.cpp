@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "kernels/qu8-quantize/quantize.h"
+#include "kernels/qu8-quantize/requant-avx512.h"
 
 namespace edgerun::kernels {
 
@@ -54,23 +55,14 @@ void quantize_u8__avx512(const float* x, int64_t n, float scale, int32_t zp, uin
 
 namespace {
 
-// acc (int32, bias added with wrap) -> bytes, 16 lanes; equal to the scalar variant bit for bit. The product is
-// clamped to [lo - zp, hi - zp] (integers) before rounding, which commutes with round-half-even, so the rounding is
-// the conversion to int32 (by instruction, not the scalar variant's magic number, which GCC would fuse into an FMA)
-// and zp an integer add. A NaN product (NaN multiplier) passes both bounds (operand order) and converts to
-// 0x80000000, whose low byte plus zp's is zp's: the scalar variant's NaN -> zp.
+// acc (int32, bias added with wrap) -> bytes, 16 lanes (requant-avx512.h).
 struct Requant16 {
   __m512i b, z;
   __m512 m, lo, hi;
   Requant16(int32_t bias, float mult, int32_t zp, int32_t l, int32_t h)
       : b(_mm512_set1_epi32(bias)), z(_mm512_set1_epi32(zp)), m(_mm512_set1_ps(mult)),
         lo(_mm512_set1_ps(static_cast<float>(l - zp))), hi(_mm512_set1_ps(static_cast<float>(h - zp))) {}
-  __m128i operator()(__m512i acc) const {
-    const __m512 v = _mm512_cvtepi32_ps(_mm512_add_epi32(acc, b));
-    const __m512 f = _mm512_min_ps(hi, _mm512_max_ps(lo, _mm512_mul_ps(v, m)));
-    const __m512i r = _mm512_cvt_roundps_epi32(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    return _mm512_cvtepi32_epi8(_mm512_add_epi32(r, z));
-  }
+  __m128i operator()(__m512i acc) const { return requant16(_mm512_add_epi32(acc, b), m, z, lo, hi); }
 };
 
 template <class Load>
