@@ -101,6 +101,8 @@ TEST(PoolFast, MaxAndAverageMatchReference) {
       {{1, 37, 14, 14}, {3, 3}, {1, 1}, {1, 1, 1, 1}, false, false},  // AveragePool 3x3 s1 (inception-style)
       {{1, 6, 13, 45}, {5, 5}, {1, 1}, {2, 2, 2, 2}},                 // YOLOX SPP 5x5 s1, rows of 45
       {{1, 4, 21, 70}, {9, 9}, {1, 1}, {4, 4, 4, 4}},
+      {{1, 8, 13, 13}, {13, 13}, {1, 1}, {6, 6, 6, 6}},               // SPP 13x13 at 416: every window cut
+      {{1, 3, 5, 19}, {4, 5}, {3, 3}, {3, 4, 2, 1}, true},            // ceil_mode windows past the padding
   };
   for (const Pool2d& c : cases) {
     std::vector<Attribute> attrs = {ints("kernel_shape", c.kernel)};
