@@ -164,9 +164,10 @@ class Pool2dFastKernel : public OpKernel {
     const int64_t kw = p_.win.kernel[2];
     // Max pooling reads its row buffer with -inf on both sides of the input columns (a padded tap never wins, which
     // is ONNX's rule), so every output column runs through the row kernel, also those whose window the padding cuts.
-    if (p_.kind == PoolKind::kMax && p_.win.out[2] > 0) {
-      row_lead_ = std::max<int64_t>(0, -tx_.start.front());
-      row_floats_ = row_lead_ + std::max(p_.win.in[2], tx_.start.back() + kw) + kernels::kMaxPoolRowSlack;
+    if (p_.kind == PoolKind::kMax) {
+      const bool any = p_.win.out[2] > 0;
+      row_lead_ = any ? std::max<int64_t>(0, -tx_.start.front()) : 0;
+      row_floats_ = row_lead_ + std::max(p_.win.in[2], any ? tx_.start.back() + kw : 0) + kernels::kMaxPoolRowSlack;
     }
   }
 

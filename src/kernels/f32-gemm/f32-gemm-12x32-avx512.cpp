@@ -35,8 +35,8 @@ namespace {
 
 // Rows 0..MR-1 of the tile; a: packed [kc][12]; B row k at b + k * ldb, or (IND) at b_rows[k] + ldb. HALF: at
 // most 16 columns (the last panel of 196- or 784-wide maps), half the FMAs of a full tile. FULL: all 32 columns, B
-// loaded and C stored without masks (a masked load costs the load port more: 12 x 32 x 64 tiles 104.7 -> 106.8
-// GFLOP/s with only that changed).
+// loaded without masks (a masked load costs the load port more: 12 x 32 x 64 tiles 104.7 -> 106.8 GFLOP/s with only
+// that changed).
 template <int MR, bool HALF, bool IND, bool FULL = false>
 void tile(int64_t kc, const float* a, const float* b, int64_t ldb, const float* const* b_rows, float* c, int64_t ldc,
           __mmask16 m0, __mmask16 m1, const GemmTileParams& p) {
