@@ -45,6 +45,10 @@ class OpKernel {
   virtual const char* variant() const { return "reference"; }
   // Floating-point operations of one run (multiply-add = 2), 0 if not counted.
   virtual double flops() const { return 0.0; }
+  // An input whose buffer the output may take over (the memory plan then writes the output there when this step is
+  // that input's last reader), or -1. Only for kernels that read every element of that input before writing the same
+  // output element and never read it after: e.g. a conv adding its residual in the GEMM's store phase.
+  virtual int in_place_input() const { return -1; }
 };
 
 // Lets an op ask for the value of a non-constant input at prepare (e.g. Reshape's `shape`

@@ -127,22 +127,30 @@ MemoryPlan plan_variant(const std::vector<MemoryStep>& steps, const std::vector<
     // In place: an output takes over an input's buffer when that buffer's last reader is this step.
     for (size_t k = 0; k < order.size(); ++k) {
       const MemoryStep& st = steps[order[k]];
-      if (!op_runs_in_place(st.op_type) || st.outputs.size() != 1 || !arena(st.outputs[0])) continue;
+      // Element-wise ops by type (either of the first two inputs); other kernels name one input themselves.
+      const bool elementwise = op_runs_in_place(st.op_type);
+      const bool named = st.in_place_input >= 0 && static_cast<size_t>(st.in_place_input) < st.inputs.size();
+      if ((!elementwise && !named) || st.outputs.size() != 1 || !arena(st.outputs[0])) continue;
       const int out = st.outputs[0];
       const MemoryValue& ov = values[static_cast<size_t>(out)];
       if (root[static_cast<size_t>(out)] != out) continue;
-      const size_t candidates = st.op_type == "Clip" ? 1 : std::min<size_t>(st.inputs.size(), 2);
-      for (size_t i = 0; i < candidates; ++i) {
+      const size_t first_candidate = elementwise ? 0 : static_cast<size_t>(st.in_place_input);
+      const size_t end_candidate = elementwise ? (st.op_type == "Clip" ? 1 : std::min<size_t>(st.inputs.size(), 2))
+                                               : first_candidate + 1;
+      for (size_t i = first_candidate; i < end_candidate; ++i) {
         int in = st.inputs[i];
         if (!arena(in)) continue;
         const MemoryValue& iv = values[static_cast<size_t>(in)];
         if (iv.dtype != ov.dtype || iv.shape != ov.shape) continue;
         const int r = root[static_cast<size_t>(in)];
         if (last[static_cast<size_t>(r)] != k) continue;
-        // Another input in the same buffer under a different value (a view) might be indexed differently.
+        // Another input in the same buffer under a different value (a view) might be indexed differently. A named
+        // input must not share its buffer with any other input at all (Conv(x) + x: x is still read by the GEMM).
         bool clash = false;
         for (size_t j = 0; j < st.inputs.size(); ++j)
-          if (j != i && arena(st.inputs[j]) && st.inputs[j] != in && root[static_cast<size_t>(st.inputs[j])] == r) clash = true;
+          if (j != i && arena(st.inputs[j]) && (st.inputs[j] != in || !elementwise) &&
+              root[static_cast<size_t>(st.inputs[j])] == r)
+            clash = true;
         if (clash) continue;
         for (int v : members[static_cast<size_t>(out)]) {
           root[static_cast<size_t>(v)] = r;

@@ -18,6 +18,7 @@ struct MemoryStep {
   std::string op_type;  // default-domain op type ("" for other domains: never aliased nor in place)
   std::vector<int> inputs, outputs;  // value ids, -1 = omitted
   bool concat_slices = false;        // outputs[0] holds inputs' bytes back to back, in order (Concat, outer 1)
+  int in_place_input = -1;           // the kernel may write outputs[0] over this input (OpKernel::in_place_input)
 };
 
 struct MemoryValue {

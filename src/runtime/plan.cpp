@@ -316,6 +316,7 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
   for (const Step& st : plan->steps_) {
     const Node& n = g.nodes[static_cast<size_t>(st.node)];
     MemoryStep ms{n.domain.empty() ? n.op_type : std::string(), n.inputs, n.outputs};
+    ms.in_place_input = st.kernel->in_place_input();
     if (ms.op_type == "Concat" && n.outputs.size() == 1 && n.outputs[0] >= 0) {
       // Outer size 1 (every dim before the axis is 1): the inputs are consecutive byte ranges of the output.
       const Shape& os = infos[static_cast<size_t>(n.outputs[0])].shape;

@@ -193,6 +193,54 @@ TEST(F32Gemm, ZeroK) {
   pr.check(run_entry(pr, Entry::kGemm, default_gemm_ukernel(), nullptr), "k=0");
 }
 
+// The residual stored in C itself (the memory plan lets a conv write its output over its residual): every entry
+// point must read each residual element before it writes that element of C, also across K blocks (k > 256 writes
+// partial sums into C), on the GEMV paths (n == 1, m == 1) and for k == 0; the same for 1, 2 and 3 threads.
+TEST(F32Gemm, ResidualInC) {
+  ThreadPool pool2(2), pool3(3);
+  uint32_t seed = 250;
+  for (const GemmUkernel* uk : supported_ukernels()) {
+    for (const Size& s : {Size{45, 70, 300}, Size{64, 300, 513}, Size{13, 40, 9}, Size{300, 1, 600}, Size{1, 300, 600},
+                          Size{5, 7, 0}}) {
+      Problem pr(s.m, s.n, s.k, false, false, seed++);
+      pr.ep.bias = pr.bias.data();
+      pr.ep.act = {Act::kClamp, 0.0f, std::numeric_limits<float>::infinity()};
+      pr.ep.residual = pr.residual.data();
+      pr.ep.ld_residual = pr.ldc;
+      for (Entry e : {Entry::kPackedLhs, Entry::kPackedRhs, Entry::kGemm}) {
+        SCOPED_TRACE(std::string(uk->name) + " m=" + std::to_string(s.m) + " n=" + std::to_string(s.n) + " k=" +
+                     std::to_string(s.k) + " entry " + std::to_string(static_cast<int>(e)));
+        std::vector<float> first;
+        for (ThreadPool* pool : {static_cast<ThreadPool*>(nullptr), &pool2, &pool3}) {
+          std::vector<float> c = pr.residual;  // C starts as the residual; the padding columns are not written
+          Epilogue ep = pr.ep;
+          ep.residual = c.data();
+          switch (e) {
+            case Entry::kPackedLhs:
+              gemm_packed_lhs(pack_lhs(pr.a.data(), pr.m, pr.k, pr.lda, uk), pr.b.data(), pr.n, pr.ldb, c.data(),
+                              pr.ldc, ep, pool);
+              break;
+            case Entry::kPackedRhs:
+              gemm_packed_rhs(pr.a.data(), pr.m, pr.lda, pack_rhs(pr.b.data(), pr.k, pr.n, pr.ldb, false, uk), c.data(),
+                              pr.ldc, ep, pool);
+              break;
+            case Entry::kGemm:
+              gemm(pr.m, pr.n, pr.k, pr.a.data(), pr.lda, false, pr.b.data(), pr.ldb, false, c.data(), pr.ldc, ep, pool,
+                   uk);
+              break;
+          }
+          pr.check(c, "residual in C");
+          for (int64_t i = 0; i < pr.m; ++i)
+            for (int64_t j = pr.n; j < pr.ldc; ++j)
+              EXPECT_EQ(c[static_cast<size_t>(i * pr.ldc + j)], pr.residual[static_cast<size_t>(i * pr.ldc + j)]);
+          if (first.empty()) first = c;
+          else EXPECT_EQ(c, first) << (pool ? pool->size() : 1) << " threads";
+        }
+      }
+    }
+  }
+}
+
 TEST(F32Gemm, BitIdenticalAcrossThreadCounts) {
   ThreadPool pool2(2), pool3(3);
   uint32_t seed = 300;

@@ -586,6 +586,99 @@ TEST(PlanMemory, NoInPlaceWhileInputIsStillRead) {
   }
 }
 
+// A conv whose residual add is fused (FusedConv's Z) writes its output over the residual's buffer when it is the
+// residual's last reader (the GEMM paths add it element by element in the store phase); not when the residual is
+// read later, and not when the residual is also the conv's input (Conv(x) + x: later row panels still read x).
+TEST(PlanMemory, ConvWritesOverItsResidual) {
+  if (!registered("FusedConv")) GTEST_SKIP() << "com.edgerun.FusedConv not registered";
+  struct Case {
+    const char* name;
+    std::vector<std::string> nodes;
+    size_t in_place;
+  };
+  // 24 -> 24 channels on 6x6: two row panels of the GEMM, so an output written over its own input would be read back.
+  const std::vector<Case> cases = {
+      {"last reader", {t::node("Exp", {"X"}, {"r"}), t::node("Conv", {"X", "W", "B"}, {"c"}),
+                       t::node("Add", {"c", "r"}, {"s"}), t::node("Relu", {"s"}, {"Y"})},
+       1},
+      {"residual read later", {t::node("Exp", {"X"}, {"r"}), t::node("Conv", {"X", "W", "B"}, {"c"}),
+                               t::node("Add", {"c", "r"}, {"s"}), t::node("Mul", {"s", "r"}, {"Y"})},
+       1},  // only the Mul
+      {"residual is the input", {t::node("Exp", {"X"}, {"r"}), t::node("Conv", {"r", "W", "B"}, {"c"}),
+                                 t::node("Add", {"c", "r"}, {"Y"})},
+       0},
+  };
+  for (const Case& c : cases) {
+    t::GraphParts p;
+    p.inputs = {f32_input("X", {1, 24, 6, 6})};
+    p.initializers = {t::tensor_f32("W", {24, 24, 1, 1}, random_floats(576, 31)),
+                      t::tensor_f32("B", {24}, random_floats(24, 32))};
+    p.nodes = c.nodes;
+    p.outputs = {f32_input("Y", {1, 24, 6, 6})};
+    auto m = load(p);
+    ASSERT_TRUE(m) << c.name;
+    Model before = *m;
+    ASSERT_TRUE(optimize_model(*m, 1).ok()) << c.name;
+    ASSERT_NE(find_op(*m, "FusedConv"), nullptr) << c.name;
+    ASSERT_EQ(find_op(*m, "FusedConv")->inputs.size(), 4u) << c.name << ": residual not fused";
+    Tensor x = Tensor::from_vector(DType::kFloat32, {1, 24, 6, 6}, random_floats(864, 33));
+    auto plan = Plan::build(*m, {x}, nullptr, nullptr, false, true);
+    ASSERT_TRUE(plan.ok()) << c.name;
+    EXPECT_EQ((*plan)->num_in_place(), c.in_place) << c.name;
+    std::vector<Tensor> got;
+    ASSERT_TRUE((*plan)->run({x}, &got).ok()) << c.name;
+    ASSERT_TRUE((*plan)->run({x}, &got).ok()) << c.name;  // the arena again
+    expect_close(run(before, 0, "reference", {x}), got);
+  }
+}
+
+// The same for the 3x3 conv paths that add the residual in the GEMM's store phase or in the transpose back: implicit
+// GEMM, im2col columns, im2col pixel rows; K = 32 * 9 = 288 spans two K blocks (partial sums written to the output).
+TEST(PlanMemory, ConvPathsWriteOverTheirResidual) {
+  if (!registered("FusedConv")) GTEST_SKIP() << "com.edgerun.FusedConv not registered";
+  struct Case {
+    const char* variant;
+    int64_t in_hw, out_hw, cout;
+  };
+  const Case cases[] = {{"conv-implicit-gemm", 64, 32, 24},
+                        {"conv-im2col-gemm", 20, 10, 40},
+                        {"conv-im2col-gemm-pixel-rows", 14, 7, 32}};
+  for (const Case& c : cases) {
+    t::GraphParts p;
+    p.inputs = {f32_input("X", {1, 32, c.in_hw, c.in_hw}), f32_input("X2", {1, c.cout, c.out_hw, c.out_hw})};
+    p.initializers = {t::tensor_f32("W", {c.cout, 32, 3, 3}, random_floats(static_cast<size_t>(c.cout * 288), 41)),
+                      t::tensor_f32("B", {c.cout}, random_floats(static_cast<size_t>(c.cout), 42))};
+    p.nodes = {t::node("Exp", {"X2"}, {"r"}),
+               t::node("Conv", {"X", "W", "B"}, {"c"}, "conv",
+                       {t::attr_ints("pads", {1, 1, 1, 1}), t::attr_ints("strides", {2, 2}),
+                        t::attr_ints("kernel_shape", {3, 3})}),
+               t::node("Add", {"c", "r"}, {"Y"})};
+    p.outputs = {f32_input("Y", {1, c.cout, c.out_hw, c.out_hw})};
+    auto m = load(p);
+    ASSERT_TRUE(m) << c.variant;
+    Model before = *m;
+    ASSERT_TRUE(optimize_model(*m, 1).ok()) << c.variant;
+    const int64_t in_n = 32 * c.in_hw * c.in_hw, out_n = c.cout * c.out_hw * c.out_hw;
+    const std::vector<Tensor> inputs = {
+        Tensor::from_vector(DType::kFloat32, {1, 32, c.in_hw, c.in_hw}, random_floats(static_cast<size_t>(in_n), 43)),
+        Tensor::from_vector(DType::kFloat32, {1, c.cout, c.out_hw, c.out_hw},
+                            random_floats(static_cast<size_t>(out_n), 44))};
+    auto plan = Plan::build(*m, inputs, nullptr, nullptr, false, true);
+    ASSERT_TRUE(plan.ok()) << c.variant;
+    (*plan)->enable_profiling(true);
+    std::vector<Tensor> got;
+    ASSERT_TRUE((*plan)->run(inputs, &got).ok()) << c.variant;
+    // Micro-kernels without `any` / `indirect` entries (EDGERUN_ISA=avx2 or scalar, arm64) run these shapes through
+    // im2col, which writes over the residual too.
+    bool found = false;
+    for (const Plan::StepProfile& sp : (*plan)->profile())
+      if (sp.kernel && std::string(sp.kernel->variant()) == c.variant) found = true;
+    if (!found) std::printf("[ note ] %s not chosen with this CPU's kernels; checked through the path chosen\n", c.variant);
+    EXPECT_EQ((*plan)->num_in_place(), 1u) << c.variant;
+    expect_close(run(before, 0, "reference", inputs), got);
+  }
+}
+
 // Concat in place: producers write straight into their slice of the output (outer size 1) and the Concat step is
 // skipped; not when an input is still read after the Concat, is listed twice, or the outer size is above 1.
 TEST(PlanMemory, ConcatInputsProducedInPlace) {

@@ -95,6 +95,20 @@ void pack_a(const GemmUkernel& uk, const float* a, int64_t lda, bool trans, int6
   else gemm_pack_a(a, lda, trans, i0, rows, k0, kc, uk.mr, dst);
 }
 
+// A residual stored in C itself (the memory plan wrote the output over the residual's buffer): C already holds the
+// residual, so every K block accumulates into C and the epilogue has no residual term. Element (i, j) of the residual
+// is read by the tile that writes C(i, j), before it writes it, and by nothing else.
+bool residual_in_c(const Epilogue& ep, const float* c, int64_t ldc) {
+  return ep.residual && ep.residual == c && ep.ld_residual == ldc;
+}
+
+Epilogue without_residual(const Epilogue& ep) {
+  Epilogue e = ep;
+  e.residual = nullptr;
+  e.ld_residual = 0;
+  return e;
+}
+
 // The epilogue's bias and residual offset to the tile at C(i, j) (only on the last K block).
 void offset_epilogue(GemmTileParams& p, const Epilogue& ep, int64_t i, int64_t j) {
   if (!p.epilogue) return;
@@ -152,9 +166,11 @@ void run_tile(const GemmUkernel& uk, int64_t kc, const float* ap, const float* b
   for (int64_t r = 0; r < m_eff; ++r) std::memcpy(ct + r * ldc, tile + r * nr, static_cast<size_t>(n_eff) * 4);
 }
 
-// C[i_begin:i_end, j_begin:j_end]; i_begin / j_begin are multiples of mr / nr.
+// C[i_begin:i_end, j_begin:j_end]; i_begin / j_begin are multiples of mr / nr. acc_c: add to what C holds (the
+// residual, see residual_in_c) from the first K block on.
 void gemm_range(const GemmUkernel& uk, int64_t k, const Operand& a, const Operand& b, int64_t i_begin, int64_t i_end,
-                int64_t j_begin, int64_t j_end, float* c, int64_t ldc, const Epilogue& ep, const TileAct& act) {
+                int64_t j_begin, int64_t j_end, float* c, int64_t ldc, const Epilogue& ep, const TileAct& act,
+                bool acc_c) {
   const int64_t mr = uk.mr, nr = uk.nr;
   const int64_t mc_block = std::max(mr, kMcTarget / mr * mr);
   const int64_t nc_block = std::max(nr, kNcTarget / nr * nr);
@@ -171,7 +187,7 @@ void gemm_range(const GemmUkernel& uk, int64_t k, const Operand& a, const Operan
     const int64_t nc = std::min(nc_block, j_end - jc);
     for (int64_t pc = 0; pc < k; pc += kKc) {
       const int64_t kc = std::min(kKc, k - pc);
-      p.accumulate = pc > 0;
+      p.accumulate = pc > 0 || acc_c;
       p.epilogue = pc + kc == k;
       const float* b_panels;  // ceil(nc/nr) panels of [kc][nr], stride b_stride, rows b_ld apart
       int64_t b_stride, b_ld = nr;
@@ -214,10 +230,13 @@ void gemm_range(const GemmUkernel& uk, int64_t k, const Operand& a, const Operan
 }
 
 void run_gemm(const GemmUkernel& uk, int64_t m, int64_t n, int64_t k, const Operand& a, const Operand& b, float* c,
-              int64_t ldc, const Epilogue& ep, ThreadPool* pool) {
+              int64_t ldc, const Epilogue& ep_in, ThreadPool* pool) {
   if (m <= 0 || n <= 0) return;
-  if (k <= 0) {  // empty sum: the epilogue of zeros
-    for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+  const bool acc_c = residual_in_c(ep_in, c, ldc);
+  const Epilogue ep = acc_c ? without_residual(ep_in) : ep_in;
+  if (k <= 0) {  // empty sum: the epilogue of zeros (of the residual already in C)
+    if (!acc_c)
+      for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
     apply_epilogue_ref(ep, c, ldc, 0, m, 0, n);
     return;
   }
@@ -229,22 +248,24 @@ void run_gemm(const GemmUkernel& uk, int64_t m, int64_t n, int64_t k, const Oper
   // threads) but e.g. 22 or 48 row panels (resnet50's layer3 1x1 convs at two threads: 0.78 -> 0.61 ms).
   const int64_t split_n_cost = (np + threads - 1) / threads * mp, split_m_cost = (mp + threads - 1) / threads * np;
   if (threads <= 1 || m * n * k <= kSerialMacs || mp * np < 2) {
-    gemm_range(uk, k, a, b, 0, m, 0, n, c, ldc, ep, act);
+    gemm_range(uk, k, a, b, 0, m, 0, n, c, ldc, ep, act, acc_c);
   } else if ((np >= 2 * threads || np >= mp) && split_n_cost <= split_m_cost) {
     pool->parallel_for(np, [&](int64_t pb, int64_t pe, int) {
-      gemm_range(uk, k, a, b, 0, m, pb * uk.nr, std::min(n, pe * uk.nr), c, ldc, ep, act);
+      gemm_range(uk, k, a, b, 0, m, pb * uk.nr, std::min(n, pe * uk.nr), c, ldc, ep, act, acc_c);
     });
   } else {
     pool->parallel_for(mp, [&](int64_t pb, int64_t pe, int) {
-      gemm_range(uk, k, a, b, pb * uk.mr, std::min(m, pe * uk.mr), 0, n, c, ldc, ep, act);
+      gemm_range(uk, k, a, b, pb * uk.mr, std::min(m, pe * uk.mr), 0, n, c, ldc, ep, act, acc_c);
     });
   }
 }
 
 // C[m, 1] = packed A * b (a column, stride ldb) through the gemv kernel: one A panel per step, the b
 // column expanded once to the panel layout (bx[k*mr + r] = b[k]; k*mr floats, stays in L1/L2).
-void gemv_packed_lhs(const PackedLhs& a, const float* b, int64_t ldb, float* c, int64_t ldc, const Epilogue& ep,
+void gemv_packed_lhs(const PackedLhs& a, const float* b, int64_t ldb, float* c, int64_t ldc, const Epilogue& ep_in,
                      ThreadPool* pool) {
+  const bool acc_c = residual_in_c(ep_in, c, ldc);
+  const Epilogue ep = acc_c ? without_residual(ep_in) : ep_in;
   const GemvUkernel& gv = a.gemv ? *a.gemv : *default_gemv_ukernel();
   const int mr = a.uk->mr;
   const int64_t k = a.k, panels = (a.m + mr - 1) / mr;
@@ -261,7 +282,7 @@ void gemv_packed_lhs(const PackedLhs& a, const float* b, int64_t ldb, float* c, 
           for (int r = 0; r < mr; ++r) acc[r] += part[r];
       }
       const int64_t rows = std::min<int64_t>(mr, a.m - p * mr);
-      for (int64_t r = 0; r < rows; ++r) c[(p * mr + r) * ldc] = acc[r];
+      for (int64_t r = 0; r < rows; ++r) c[(p * mr + r) * ldc] = acc_c ? c[(p * mr + r) * ldc] + acc[r] : acc[r];
     }
     const int64_t r0 = pb * mr, r1 = std::min(a.m, pe * mr);
     if (r1 > r0) apply_epilogue_ref(ep, c + r0 * ldc, ldc, r0, r1 - r0, 0, 1);
@@ -273,7 +294,9 @@ void gemv_packed_lhs(const PackedLhs& a, const float* b, int64_t ldb, float* c, 
 }
 
 // C[1, n] = a (a row) * packed B: one B panel per step, a read from L1 by every panel.
-void gemv_packed_rhs(const float* a, const PackedRhs& b, float* c, const Epilogue& ep, ThreadPool* pool) {
+void gemv_packed_rhs(const float* a, const PackedRhs& b, float* c, const Epilogue& ep_in, ThreadPool* pool) {
+  const bool acc_c = ep_in.residual && ep_in.residual == c;  // one row: ld_residual does not matter
+  const Epilogue ep = acc_c ? without_residual(ep_in) : ep_in;
   const GemvUkernel& gv = b.gemv ? *b.gemv : *default_gemv_ukernel();
   const int nr = b.uk->nr;
   const int64_t k = b.k, panels = (b.n + nr - 1) / nr;
@@ -286,7 +309,8 @@ void gemv_packed_rhs(const float* a, const PackedRhs& b, float* c, const Epilogu
         if (k0 > 0)
           for (int j = 0; j < nr; ++j) acc[j] += part[j];
       }
-      std::copy_n(acc, std::min<int64_t>(nr, b.n - p * nr), c + p * nr);
+      const int64_t cols = std::min<int64_t>(nr, b.n - p * nr);
+      for (int64_t j = 0; j < cols; ++j) c[p * nr + j] = acc_c ? c[p * nr + j] + acc[j] : acc[j];
     }
     const int64_t j0 = pb * nr, j1 = std::min(b.n, pe * nr);
     if (j1 > j0) apply_epilogue_ref(ep, c + j0, 0, 0, 1, j0, j1 - j0);
@@ -346,8 +370,10 @@ void gemm_packed_lhs(const PackedLhs& a, const float* b, int64_t n, int64_t ldb,
 }
 
 void gemm_packed_lhs_rows(const PackedLhs& a, const float* const* b_rows, int64_t b_row_step, int64_t rows, int64_t n,
-                          float* c, int64_t ldc, int64_t c_row_step, const Epilogue& ep, ThreadPool* pool) {
+                          float* c, int64_t ldc, int64_t c_row_step, const Epilogue& ep_in, ThreadPool* pool) {
   const GemmUkernel& uk = pick(a.uk);
+  const bool acc_c = residual_in_c(ep_in, c, ldc);
+  const Epilogue ep = acc_c ? without_residual(ep_in) : ep_in;
   assert(uk.indirect && "gemm_packed_lhs_rows needs a micro-kernel with an indirect entry");
   const int64_t m = a.m, k = a.k, mr = uk.mr, nr = uk.nr;
   if (m <= 0 || n <= 0 || rows <= 0 || k <= 0) return;  // k = 0 has no conv (a kernel has at least one tap)
@@ -362,7 +388,7 @@ void gemm_packed_lhs_rows(const PackedLhs& a, const float* const* b_rows, int64_
       const int64_t rge = std::min(r1, rg + group);
       for (int64_t pc = 0; pc < k; pc += kKc) {
         const int64_t kc = std::min(kKc, k - pc);
-        p.accumulate = pc > 0;
+        p.accumulate = pc > 0 || acc_c;
         p.epilogue = pc + kc == k;
         const float* a_block = a.data.data() + packed_offset(panels, static_cast<int>(mr), pc, kc, 0);
         for (int64_t pi = p0; pi < p1; ++pi) {
