@@ -178,6 +178,7 @@ const Case kCases[] = {  // "conv-im2col-gemm": im2col or implicit GEMM (the GEM
     {1, 5, 13, 11, 19, 3, 5, 3, 2, 1, 1, "conv-im2col-gemm"},   // stride 3, 3x5
     {1, 6, 20, 41, 70, 3, 3, 2, 1, 1, 1, "conv-im2col-gemm"},   // rows of 35: a partial column panel per row
     {1, 6, 20, 41, 120, 3, 3, 2, 1, 1, 1, "conv-im2col-gemm"},  // rows of 60 (implicit with AVX-512)
+    {1, 6, 20, 3, 67, 3, 3, 1, 0, 1, 1, "conv-im2col-gemm"},    // one row of 65: implicit, a 1-column last tile
     {1, 40, 24, 15, 15, 3, 3, 2, 1, 1, 1, "conv-im2col-gemm"},  // K = 360: two K blocks
     {1, 12, 16, 52, 52, 3, 3, 1, 1, 1, 1, "conv-im2col-gemm"},  // YOLOX's Focus conv shape, smaller map
     // Narrow maps: output pixels as GEMM rows with the SIMD micro-kernels (conv_fast.cpp use_pixel_rows).

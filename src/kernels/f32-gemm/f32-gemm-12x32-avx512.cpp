@@ -4,7 +4,8 @@
 // One template serves every tile shape: MR (1..12) rows are computed (a partial row panel costs MR/12 of a
 // full one instead of a full tile on padded copies), and columns past n_eff are masked on every load and
 // store, so edge tiles are written straight into C and B may be read in place with any row stride ldb
-// (masked-off lanes never fault). Each element sees the same operations as in a full tile.
+// (masked-off lanes never fault). Each element sees the same operations as in a full tile. Tiles of at most 8
+// columns run tile8 (256-bit vectors).
 // GCC 12 warns inside its own avx512fintrin.h (_mm512_undefined_ps as the pass-through of max/min).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -110,6 +111,78 @@ void tile(int64_t kc, const float* a, const float* b, int64_t ldb, const float* 
 #undef ER_HALVES
 #undef ER_APPLY
 
+// At most 8 columns (the last panel of 14x14 maps: 196 = 6 x 32 + 4; Winograd's 100 tiles of 56x56): 256-bit
+// vectors. This core splits a 512-bit FMA into two 256-bit halves, so a ymm tile costs half of a HALF tile
+// (resnet50 layer3's 1x1 convs, N = 196: see docs/performance.md). Same operations per element as tile().
+#define ER8_EACH(OP) OP(0) OP(1) OP(2) OP(3) OP(4) OP(5) OP(6) OP(7) OP(8) OP(9) OP(10) OP(11)
+#define ER8_APPLY(r) \
+  if constexpr (MR > r) c##r = op(c##r, r);
+#define ER8_ROW(r) \
+  if constexpr (MR > r) c##r = _mm256_fmadd_ps(_mm256_set1_ps(a[r]), b0, c##r);
+
+template <int MR, bool IND>
+void tile8(int64_t kc, const float* a, const float* b, int64_t ldb, const float* const* b_rows, float* c, int64_t ldc,
+           __mmask8 m0, const GemmTileParams& p) {
+  __m256 c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), c2 = _mm256_setzero_ps(), c3 = _mm256_setzero_ps();
+  __m256 c4 = _mm256_setzero_ps(), c5 = _mm256_setzero_ps(), c6 = _mm256_setzero_ps(), c7 = _mm256_setzero_ps();
+  __m256 c8 = _mm256_setzero_ps(), c9 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  for (int64_t k = 0; k < kc; ++k) {
+    const float* bk = IND ? b_rows[k] + ldb : b;
+    const __m256 b0 = _mm256_maskz_loadu_ps(m0, bk);
+    ER8_ROW(0) ER8_ROW(1) ER8_ROW(2) ER8_ROW(3) ER8_ROW(4) ER8_ROW(5)
+    ER8_ROW(6) ER8_ROW(7) ER8_ROW(8) ER8_ROW(9) ER8_ROW(10) ER8_ROW(11)
+    a += 12;
+    if constexpr (!IND) b += ldb;
+  }
+  if (p.accumulate) {
+    const auto op = [&](__m256 v, int r) { return _mm256_add_ps(v, _mm256_maskz_loadu_ps(m0, c + r * ldc)); };
+    ER8_EACH(ER8_APPLY)
+  }
+  if (p.epilogue) {
+    if (p.bias && p.bias_per_column) {
+      const __m256 bc = _mm256_maskz_loadu_ps(m0, p.bias);
+      const auto op = [&](__m256 v, int) { return _mm256_add_ps(v, bc); };
+      ER8_EACH(ER8_APPLY)
+    } else if (p.bias) {
+      const auto op = [&](__m256 v, int r) { return _mm256_add_ps(v, _mm256_set1_ps(p.bias[r])); };
+      ER8_EACH(ER8_APPLY)
+    }
+    if (p.residual) {
+      const auto op = [&](__m256 v, int r) {
+        return _mm256_add_ps(v, _mm256_maskz_loadu_ps(m0, p.residual + r * p.ld_residual));
+      };
+      ER8_EACH(ER8_APPLY)
+    }
+    if (p.min != -__builtin_inff()) {
+      const __m256 vmin = _mm256_set1_ps(p.min);
+      const auto op = [&](__m256 v, int) { return _mm256_max_ps(vmin, v); };
+      ER8_EACH(ER8_APPLY)
+    }
+    if (p.max != __builtin_inff()) {
+      const __m256 vmax = _mm256_set1_ps(p.max);
+      const auto op = [&](__m256 v, int) { return _mm256_min_ps(vmax, v); };
+      ER8_EACH(ER8_APPLY)
+    }
+    if (p.hardswish) {
+      const auto op = [&](__m256 v, int) {
+        __m256 g = _mm256_fmadd_ps(v, _mm256_set1_ps(1.0f / 6.0f), _mm256_set1_ps(0.5f));
+        g = _mm256_min_ps(_mm256_max_ps(g, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
+        return _mm256_mul_ps(v, g);
+      };
+      ER8_EACH(ER8_APPLY)
+    }
+  }
+  const auto op = [&](__m256 v, int r) {
+    _mm256_mask_storeu_ps(c + r * ldc, m0, v);
+    return v;
+  };
+  ER8_EACH(ER8_APPLY)
+}
+
+#undef ER8_ROW
+#undef ER8_EACH
+#undef ER8_APPLY
+
 using TileFn = void (*)(int64_t, const float*, const float*, int64_t, const float* const*, float*, int64_t, __mmask16,
                         __mmask16, const GemmTileParams&);
 template <bool IND>
@@ -120,6 +193,14 @@ constexpr TileFn kTiles[2][12] = {
     {tile<1, true, IND>, tile<2, true, IND>, tile<3, true, IND>, tile<4, true, IND>, tile<5, true, IND>,
      tile<6, true, IND>, tile<7, true, IND>, tile<8, true, IND>, tile<9, true, IND>, tile<10, true, IND>,
      tile<11, true, IND>, tile<12, true, IND>}};
+
+using Tile8Fn = void (*)(int64_t, const float*, const float*, int64_t, const float* const*, float*, int64_t, __mmask8,
+                         const GemmTileParams&);
+template <bool IND>
+constexpr Tile8Fn kTiles8[12] = {tile8<1, IND>, tile8<2, IND>, tile8<3, IND>, tile8<4, IND>,  tile8<5, IND>,  tile8<6, IND>,
+                                 tile8<7, IND>, tile8<8, IND>, tile8<9, IND>, tile8<10, IND>, tile8<11, IND>, tile8<12, IND>};
+
+inline __mmask8 mask8(int n_eff) { return static_cast<__mmask8>((1u << n_eff) - 1); }
 
 inline __mmask16 lo_mask(int n_eff) {
   return n_eff >= 16 ? __mmask16{0xFFFF} : static_cast<__mmask16>((1u << n_eff) - 1);
@@ -138,6 +219,7 @@ void f32_gemm_ukernel_12x32__avx512(int64_t kc, const float* a, const float* b, 
 void f32_gemm_ukernel_12x32__avx512_any(int64_t kc, const float* a, const float* b, int64_t ldb, float* c,
                                         int64_t ldc, int m_eff, int n_eff, const GemmTileParams& p) {
   if (m_eff == 12 && n_eff == 32) return tile<12, false, false, true>(kc, a, b, ldb, nullptr, c, ldc, 0xFFFF, 0xFFFF, p);
+  if (n_eff <= 8) return kTiles8<false>[m_eff - 1](kc, a, b, ldb, nullptr, c, ldc, mask8(n_eff), p);
   kTiles<false>[n_eff <= 16][m_eff - 1](kc, a, b, ldb, nullptr, c, ldc, lo_mask(n_eff), hi_mask(n_eff), p);
 }
 
@@ -145,6 +227,7 @@ void f32_gemm_ukernel_12x32__avx512_indirect(int64_t kc, const float* a, const f
                                              float* c, int64_t ldc, int m_eff, int n_eff, const GemmTileParams& p) {
   if (m_eff == 12 && n_eff == 32)
     return tile<12, false, true, true>(kc, a, nullptr, b_off, b_rows, c, ldc, 0xFFFF, 0xFFFF, p);
+  if (n_eff <= 8) return kTiles8<true>[m_eff - 1](kc, a, nullptr, b_off, b_rows, c, ldc, mask8(n_eff), p);
   kTiles<true>[n_eff <= 16][m_eff - 1](kc, a, nullptr, b_off, b_rows, c, ldc, lo_mask(n_eff), hi_mask(n_eff), p);
 }
 
