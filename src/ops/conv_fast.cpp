@@ -254,6 +254,10 @@ class ConvDirectKernel : public FastConvKernel {
   std::string variant_;
 };
 
+// A last column tile of one column: gemm_packed_lhs computes it as a GEMV, whose sums are ordered differently from
+// the GEMM micro-kernel's, so a tiling that leaves one would change that column's bits with the thread count.
+bool one_column_tail(int64_t columns, int64_t tile) { return columns > 1 && tile > 1 && columns % tile == 1; }
+
 // Everything else: im2col of a tile of output pixels into per-thread scratch, then GEMM.
 class ConvIm2colKernel : public FastConvKernel {
  public:
@@ -278,6 +282,7 @@ class ConvIm2colKernel : public FastConvKernel {
     // Column tile: the im2col tile stays around 512 KiB; whole planes when they are small.
     constexpr int64_t kBudget = int64_t{1} << 17;  // floats
     tile_ = std::max<int64_t>(64, kBudget / std::max<int64_t>(k_, 1) / 16 * 16);
+    while (one_column_tail(out_plane_, tile_)) tile_ += 16;  // ends: a tile wider than the plane leaves no tail
     if (tile_ >= out_plane_) tile_ = std::max<int64_t>(out_plane_, 1);
     tiles_ = (out_plane_ + tile_ - 1) / tile_;
   }
@@ -302,7 +307,7 @@ class ConvIm2colKernel : public FastConvKernel {
       constexpr int64_t kMinTile = 32;
       const int64_t want = (tiles + threads - 1) / threads * threads;
       const int64_t t2 = ((out_plane_ + want - 1) / want + 31) / 32 * 32;
-      if (t2 >= kMinTile && t2 <= tile_) {
+      if (t2 >= kMinTile && t2 <= tile_ && !one_column_tail(out_plane_, t2)) {
         tile = t2;
         tiles = (out_plane_ + tile - 1) / tile;
       }
