@@ -15,9 +15,77 @@
 namespace edgerun::kernels {
 namespace {
 
-// The epilogue runs one feature at a time over all rows of the tile (the tests on p once per tile, not once per
-// row: per-row tests made the store phase ~1200 instructions of branches and were ~10 % of a K = 16 tile).
-// ER_EACH(OP) applies OP(r, lo, hi, offset) to both halves of every computed row.
+// The vector operations of the store phase at 16 lanes (zmm) and at 8 (ymm, tile8).
+struct Lanes16 {
+  using V = __m512;
+  using M = __mmask16;
+  static V load(M m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
+  static void store(float* p, M m, V v) { _mm512_mask_storeu_ps(p, m, v); }
+  static V set1(float x) { return _mm512_set1_ps(x); }
+  static V zero() { return _mm512_setzero_ps(); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V max(V a, V b) { return _mm512_max_ps(a, b); }
+  static V min(V a, V b) { return _mm512_min_ps(a, b); }
+  static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+};
+struct Lanes8 {
+  using V = __m256;
+  using M = __mmask8;
+  static V load(M m, const float* p) { return _mm256_maskz_loadu_ps(m, p); }
+  static void store(float* p, M m, V v) { _mm256_mask_storeu_ps(p, m, v); }
+  static V set1(float x) { return _mm256_set1_ps(x); }
+  static V zero() { return _mm256_setzero_ps(); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  static V max(V a, V b) { return _mm256_max_ps(a, b); }
+  static V min(V a, V b) { return _mm256_min_ps(a, b); }
+  static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+};
+
+// The store phase of a tile: C added back (K blocks after the first), bias, residual, clamps, HardSwish, then the
+// masked store. each(op) applies op(value, row, column offset, mask) to every accumulator and keeps the result;
+// m0 / m1 mask the columns at offsets 0 and 16 (m1 unused at 8 lanes). One pass per feature over all rows: the
+// tests on p run once per tile (per-row tests made the store phase ~1200 instructions of branches and were ~10 %
+// of a K = 16 tile).
+template <class S, class Each>
+__attribute__((always_inline)) inline void store_phase(Each&& each, float* c, int64_t ldc, typename S::M m0,
+                                                       typename S::M m1, const GemmTileParams& p) {
+  using V = typename S::V;
+  using M = typename S::M;
+  if (p.accumulate) each([&](V v, int r, int j, M m) { return S::add(v, S::load(m, c + r * ldc + j)); });
+  if (p.epilogue) {
+    if (p.bias && p.bias_per_column) {
+      const V bc0 = S::load(m0, p.bias), bc1 = S::load(m1, p.bias + 16);  // a zero mask reads nothing
+      each([&](V v, int, int j, M) { return S::add(v, j ? bc1 : bc0); });
+    } else if (p.bias) {
+      each([&](V v, int r, int, M) { return S::add(v, S::set1(p.bias[r])); });
+    }
+    if (p.residual) each([&](V v, int r, int j, M m) { return S::add(v, S::load(m, p.residual + r * p.ld_residual + j)); });
+    // NaN propagates like std::min/max (operand order). Bounds at -inf / +inf are skipped: a Relu is one max.
+    if (p.min != -__builtin_inff()) {
+      const V vmin = S::set1(p.min);
+      each([&](V v, int, int, M) { return S::max(vmin, v); });
+    }
+    if (p.max != __builtin_inff()) {
+      const V vmax = S::set1(p.max);
+      each([&](V v, int, int, M) { return S::min(vmax, v); });
+    }
+    if (p.hardswish) {
+      each([&](V v, int, int, M) {
+        V g = S::fmadd(v, S::set1(1.0f / 6.0f), S::set1(0.5f));
+        g = S::min(S::max(g, S::zero()), S::set1(1.0f));
+        return S::mul(v, g);
+      });
+    }
+  }
+  each([&](V v, int r, int j, M m) {
+    S::store(c + r * ldc + j, m, v);
+    return v;
+  });
+}
+
+// ER_EACH(OP) applies OP(r) to every row index; ER_APPLY(r) applies `op` to both halves of computed row r.
 #define ER_EACH(OP) \
   OP(0) OP(1) OP(2) OP(3) OP(4) OP(5) OP(6) OP(7) OP(8) OP(9) OP(10) OP(11)
 #define ER_HALVES(r, F)                      \
@@ -57,53 +125,8 @@ void tile(int64_t kc, const float* a, const float* b, int64_t ldb, const float* 
     a += 12;
     if constexpr (!IND) b += ldb;
   }
-  // Each pass is a lambda over (value, row, column offset, mask), applied by ER_EACH to every accumulator.
-  if (p.accumulate) {
-    const auto op = [&](__m512 v, int r, int j, __mmask16 m) {
-      return _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, c + r * ldc + j));
-    };
-    ER_EACH(ER_APPLY)
-  }
-  if (p.epilogue) {
-    if (p.bias && p.bias_per_column) {
-      const __m512 bc0 = _mm512_maskz_loadu_ps(m0, p.bias), bc1 = HALF ? bc0 : _mm512_maskz_loadu_ps(m1, p.bias + 16);
-      const auto op = [&](__m512 v, int, int j, __mmask16) { return _mm512_add_ps(v, j ? bc1 : bc0); };
-      ER_EACH(ER_APPLY)
-    } else if (p.bias) {
-      const auto op = [&](__m512 v, int r, int, __mmask16) { return _mm512_add_ps(v, _mm512_set1_ps(p.bias[r])); };
-      ER_EACH(ER_APPLY)
-    }
-    if (p.residual) {
-      const auto op = [&](__m512 v, int r, int j, __mmask16 m) {
-        return _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, p.residual + r * p.ld_residual + j));
-      };
-      ER_EACH(ER_APPLY)
-    }
-    // NaN propagates like std::min/max (operand order). Bounds at -inf / +inf are skipped: a Relu is one max.
-    if (p.min != -__builtin_inff()) {
-      const __m512 vmin = _mm512_set1_ps(p.min);
-      const auto op = [&](__m512 v, int, int, __mmask16) { return _mm512_max_ps(vmin, v); };
-      ER_EACH(ER_APPLY)
-    }
-    if (p.max != __builtin_inff()) {
-      const __m512 vmax = _mm512_set1_ps(p.max);
-      const auto op = [&](__m512 v, int, int, __mmask16) { return _mm512_min_ps(vmax, v); };
-      ER_EACH(ER_APPLY)
-    }
-    if (p.hardswish) {
-      const auto op = [&](__m512 v, int, int, __mmask16) {
-        __m512 g = _mm512_fmadd_ps(v, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
-        g = _mm512_min_ps(_mm512_max_ps(g, _mm512_setzero_ps()), _mm512_set1_ps(1.0f));
-        return _mm512_mul_ps(v, g);
-      };
-      ER_EACH(ER_APPLY)
-    }
-  }
-  const auto op = [&](__m512 v, int r, int j, __mmask16 m) {
-    _mm512_mask_storeu_ps(c + r * ldc + j, m, v);
-    return v;
-  };
-  ER_EACH(ER_APPLY)
+  const auto each = [&](auto op) { ER_EACH(ER_APPLY) };
+  store_phase<Lanes16>(each, c, ldc, m0, m1, p);
 }
 
 #undef ER_ROW
@@ -116,7 +139,7 @@ void tile(int64_t kc, const float* a, const float* b, int64_t ldb, const float* 
 // (resnet50 layer3's 1x1 convs, N = 196: see docs/performance.md). Same operations per element as tile().
 #define ER8_EACH(OP) OP(0) OP(1) OP(2) OP(3) OP(4) OP(5) OP(6) OP(7) OP(8) OP(9) OP(10) OP(11)
 #define ER8_APPLY(r) \
-  if constexpr (MR > r) c##r = op(c##r, r);
+  if constexpr (MR > r) c##r = op(c##r, r, 0, m0);
 #define ER8_ROW(r) \
   if constexpr (MR > r) c##r = _mm256_fmadd_ps(_mm256_set1_ps(a[r]), b0, c##r);
 
@@ -134,49 +157,8 @@ void tile8(int64_t kc, const float* a, const float* b, int64_t ldb, const float*
     a += 12;
     if constexpr (!IND) b += ldb;
   }
-  if (p.accumulate) {
-    const auto op = [&](__m256 v, int r) { return _mm256_add_ps(v, _mm256_maskz_loadu_ps(m0, c + r * ldc)); };
-    ER8_EACH(ER8_APPLY)
-  }
-  if (p.epilogue) {
-    if (p.bias && p.bias_per_column) {
-      const __m256 bc = _mm256_maskz_loadu_ps(m0, p.bias);
-      const auto op = [&](__m256 v, int) { return _mm256_add_ps(v, bc); };
-      ER8_EACH(ER8_APPLY)
-    } else if (p.bias) {
-      const auto op = [&](__m256 v, int r) { return _mm256_add_ps(v, _mm256_set1_ps(p.bias[r])); };
-      ER8_EACH(ER8_APPLY)
-    }
-    if (p.residual) {
-      const auto op = [&](__m256 v, int r) {
-        return _mm256_add_ps(v, _mm256_maskz_loadu_ps(m0, p.residual + r * p.ld_residual));
-      };
-      ER8_EACH(ER8_APPLY)
-    }
-    if (p.min != -__builtin_inff()) {
-      const __m256 vmin = _mm256_set1_ps(p.min);
-      const auto op = [&](__m256 v, int) { return _mm256_max_ps(vmin, v); };
-      ER8_EACH(ER8_APPLY)
-    }
-    if (p.max != __builtin_inff()) {
-      const __m256 vmax = _mm256_set1_ps(p.max);
-      const auto op = [&](__m256 v, int) { return _mm256_min_ps(vmax, v); };
-      ER8_EACH(ER8_APPLY)
-    }
-    if (p.hardswish) {
-      const auto op = [&](__m256 v, int) {
-        __m256 g = _mm256_fmadd_ps(v, _mm256_set1_ps(1.0f / 6.0f), _mm256_set1_ps(0.5f));
-        g = _mm256_min_ps(_mm256_max_ps(g, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
-        return _mm256_mul_ps(v, g);
-      };
-      ER8_EACH(ER8_APPLY)
-    }
-  }
-  const auto op = [&](__m256 v, int r) {
-    _mm256_mask_storeu_ps(c + r * ldc, m0, v);
-    return v;
-  };
-  ER8_EACH(ER8_APPLY)
+  const auto each = [&](auto op) { ER8_EACH(ER8_APPLY) };
+  store_phase<Lanes8>(each, c, ldc, m0, 0, p);
 }
 
 #undef ER8_ROW

@@ -96,17 +96,20 @@ void pack_a(const GemmUkernel& uk, const float* a, int64_t lda, bool trans, int6
 }
 
 // A residual stored in C itself (the memory plan wrote the output over the residual's buffer): C already holds the
-// residual, so every K block accumulates into C and the epilogue has no residual term. Element (i, j) of the residual
-// is read by the tile that writes C(i, j), before it writes it, and by nothing else.
-bool residual_in_c(const Epilogue& ep, const float* c, int64_t ldc) {
-  return ep.residual && ep.residual == c && ep.ld_residual == ldc;
-}
+// residual, so every K block accumulates into C (acc_c) and the epilogue has no residual term. Element (i, j) of the
+// residual is read by the tile that writes C(i, j), before it writes it, and by nothing else.
+struct CEpilogue {
+  Epilogue ep;
+  bool acc_c = false;
+};
 
-Epilogue without_residual(const Epilogue& ep) {
-  Epilogue e = ep;
-  e.residual = nullptr;
-  e.ld_residual = 0;
-  return e;
+CEpilogue residual_in_c(const Epilogue& ep, const float* c, int64_t ldc) {
+  CEpilogue r{ep, ep.residual && ep.residual == c && ep.ld_residual == ldc};
+  if (r.acc_c) {
+    r.ep.residual = nullptr;
+    r.ep.ld_residual = 0;
+  }
+  return r;
 }
 
 // The epilogue's bias and residual offset to the tile at C(i, j) (only on the last K block).
@@ -232,8 +235,7 @@ void gemm_range(const GemmUkernel& uk, int64_t k, const Operand& a, const Operan
 void run_gemm(const GemmUkernel& uk, int64_t m, int64_t n, int64_t k, const Operand& a, const Operand& b, float* c,
               int64_t ldc, const Epilogue& ep_in, ThreadPool* pool) {
   if (m <= 0 || n <= 0) return;
-  const bool acc_c = residual_in_c(ep_in, c, ldc);
-  const Epilogue ep = acc_c ? without_residual(ep_in) : ep_in;
+  const auto [ep, acc_c] = residual_in_c(ep_in, c, ldc);
   if (k <= 0) {  // empty sum: the epilogue of zeros (of the residual already in C)
     if (!acc_c)
       for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
@@ -264,8 +266,7 @@ void run_gemm(const GemmUkernel& uk, int64_t m, int64_t n, int64_t k, const Oper
 // column expanded once to the panel layout (bx[k*mr + r] = b[k]; k*mr floats, stays in L1/L2).
 void gemv_packed_lhs(const PackedLhs& a, const float* b, int64_t ldb, float* c, int64_t ldc, const Epilogue& ep_in,
                      ThreadPool* pool) {
-  const bool acc_c = residual_in_c(ep_in, c, ldc);
-  const Epilogue ep = acc_c ? without_residual(ep_in) : ep_in;
+  const auto [ep, acc_c] = residual_in_c(ep_in, c, ldc);
   const GemvUkernel& gv = a.gemv ? *a.gemv : *default_gemv_ukernel();
   const int mr = a.uk->mr;
   const int64_t k = a.k, panels = (a.m + mr - 1) / mr;
@@ -295,8 +296,7 @@ void gemv_packed_lhs(const PackedLhs& a, const float* b, int64_t ldb, float* c, 
 
 // C[1, n] = a (a row) * packed B: one B panel per step, a read from L1 by every panel.
 void gemv_packed_rhs(const float* a, const PackedRhs& b, float* c, const Epilogue& ep_in, ThreadPool* pool) {
-  const bool acc_c = ep_in.residual && ep_in.residual == c;  // one row: ld_residual does not matter
-  const Epilogue ep = acc_c ? without_residual(ep_in) : ep_in;
+  const auto [ep, acc_c] = residual_in_c(ep_in, c, ep_in.ld_residual);  // one row: the stride does not matter
   const GemvUkernel& gv = b.gemv ? *b.gemv : *default_gemv_ukernel();
   const int nr = b.uk->nr;
   const int64_t k = b.k, panels = (b.n + nr - 1) / nr;
@@ -372,8 +372,7 @@ void gemm_packed_lhs(const PackedLhs& a, const float* b, int64_t n, int64_t ldb,
 void gemm_packed_lhs_rows(const PackedLhs& a, const float* const* b_rows, int64_t b_row_step, int64_t rows, int64_t n,
                           float* c, int64_t ldc, int64_t c_row_step, const Epilogue& ep_in, ThreadPool* pool) {
   const GemmUkernel& uk = pick(a.uk);
-  const bool acc_c = residual_in_c(ep_in, c, ldc);
-  const Epilogue ep = acc_c ? without_residual(ep_in) : ep_in;
+  const auto [ep, acc_c] = residual_in_c(ep_in, c, ldc);
   assert(uk.indirect && "gemm_packed_lhs_rows needs a micro-kernel with an indirect entry");
   const int64_t m = a.m, k = a.k, mr = uk.mr, nr = uk.nr;
   if (m <= 0 || n <= 0 || rows <= 0 || k <= 0) return;  // k = 0 has no conv (a kernel has at least one tap)
