@@ -15,6 +15,10 @@
 namespace edgerun::kernels {
 namespace {
 
+// GCC 12 does not always inline the store phase's lambdas; one left out of line takes the accumulators' addresses
+// and keeps them in memory through the K loop (12-row partial-column tiles ran at half speed).
+#define ER_INLINE __attribute__((always_inline))
+
 // The vector operations of the store phase at 16 lanes (zmm) and at 8 (ymm, tile8).
 struct Lanes16 {
   using V = __m512;
@@ -53,33 +57,34 @@ __attribute__((always_inline)) inline void store_phase(Each&& each, float* c, in
                                                        typename S::M m1, const GemmTileParams& p) {
   using V = typename S::V;
   using M = typename S::M;
-  if (p.accumulate) each([&](V v, int r, int j, M m) { return S::add(v, S::load(m, c + r * ldc + j)); });
+  if (p.accumulate) each([&](V v, int r, int j, M m) ER_INLINE { return S::add(v, S::load(m, c + r * ldc + j)); });
   if (p.epilogue) {
     if (p.bias && p.bias_per_column) {
       const V bc0 = S::load(m0, p.bias), bc1 = S::load(m1, p.bias + 16);  // a zero mask reads nothing
-      each([&](V v, int, int j, M) { return S::add(v, j ? bc1 : bc0); });
+      each([&](V v, int, int j, M) ER_INLINE { return S::add(v, j ? bc1 : bc0); });
     } else if (p.bias) {
-      each([&](V v, int r, int, M) { return S::add(v, S::set1(p.bias[r])); });
+      each([&](V v, int r, int, M) ER_INLINE { return S::add(v, S::set1(p.bias[r])); });
     }
-    if (p.residual) each([&](V v, int r, int j, M m) { return S::add(v, S::load(m, p.residual + r * p.ld_residual + j)); });
+    if (p.residual)
+      each([&](V v, int r, int j, M m) ER_INLINE { return S::add(v, S::load(m, p.residual + r * p.ld_residual + j)); });
     // NaN propagates like std::min/max (operand order). Bounds at -inf / +inf are skipped: a Relu is one max.
     if (p.min != -__builtin_inff()) {
       const V vmin = S::set1(p.min);
-      each([&](V v, int, int, M) { return S::max(vmin, v); });
+      each([&](V v, int, int, M) ER_INLINE { return S::max(vmin, v); });
     }
     if (p.max != __builtin_inff()) {
       const V vmax = S::set1(p.max);
-      each([&](V v, int, int, M) { return S::min(vmax, v); });
+      each([&](V v, int, int, M) ER_INLINE { return S::min(vmax, v); });
     }
     if (p.hardswish) {
-      each([&](V v, int, int, M) {
+      each([&](V v, int, int, M) ER_INLINE {
         V g = S::fmadd(v, S::set1(1.0f / 6.0f), S::set1(0.5f));
         g = S::min(S::max(g, S::zero()), S::set1(1.0f));
         return S::mul(v, g);
       });
     }
   }
-  each([&](V v, int r, int j, M m) {
+  each([&](V v, int r, int j, M m) ER_INLINE {
     S::store(c + r * ldc + j, m, v);
     return v;
   });
@@ -125,7 +130,7 @@ void tile(int64_t kc, const float* a, const float* b, int64_t ldb, const float* 
     a += 12;
     if constexpr (!IND) b += ldb;
   }
-  const auto each = [&](auto op) { ER_EACH(ER_APPLY) };
+  const auto each = [&](auto op) ER_INLINE { ER_EACH(ER_APPLY) };
   store_phase<Lanes16>(each, c, ldc, m0, m1, p);
 }
 
@@ -157,7 +162,7 @@ void tile8(int64_t kc, const float* a, const float* b, int64_t ldb, const float*
     a += 12;
     if constexpr (!IND) b += ldb;
   }
-  const auto each = [&](auto op) { ER8_EACH(ER8_APPLY) };
+  const auto each = [&](auto op) ER_INLINE { ER8_EACH(ER8_APPLY) };
   store_phase<Lanes8>(each, c, ldc, m0, 0, p);
 }
 
