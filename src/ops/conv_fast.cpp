@@ -208,7 +208,7 @@ class ConvWinogradKernel : public FastConvKernel {
     const nn::Window3d& win = p_.win;
     wc_ = kernels::winograd_prepare(uk, w, p_.out_channels, p_.in_channels, win.in[1], win.in[2], win.out[1],
                                     win.out[2], win.pad_begin[1], win.pad_begin[2]);
-    variant_ = uk->m == 6 ? "conv-winograd-f6x6" : "conv-winograd-f4x4";
+    variant_ = uk->m == 6 ? "conv-winograd-f6x6" : uk->m == 4 ? "conv-winograd-f4x4" : "conv-winograd-f2x2";
   }
   size_t packed_bytes() const override { return wc_.packed_bytes(); }
   const char* variant() const override { return variant_; }
@@ -406,11 +406,12 @@ const kernels::ConvDirectUkernel* choose_direct(const FastConvParams& p) {
   return std::string_view(uk->name).ends_with("-scalar") ? uk : nullptr;
 }
 
-// Output tile size (4 or 6) for Winograd, or 0 when im2col + GEMM should win. Estimated time =
+// Output tile size (2, 4 or 6) for Winograd, or 0 when im2col + GEMM should win. Estimated time =
 // GEMM FLOPs at ~80 GFLOP/s + weight bytes at ~30 GB/s + transformed bytes at ~64 GB/s. Winograd's GEMM columns
 // are the tiles, rounded up to 16 (narrower GEMMs leave most of a 32-wide micro-kernel tile idle), and its
-// transformed weights are alpha^2 / 9 times larger: both make 7x7x512 planes direct. Fitted to one thread on
-// AVX-512 (squeezenet1_1, resnet18, all 3x3 stride-1 shapes: the choice is the measured best on each).
+// transformed weights are alpha^2 / 9 times larger: F(4x4) and F(6x6) leave 7x7x512 planes direct, F(2x2) (16 / 9)
+// takes them (resnet50's 7x7 512 -> 512: 2.55 -> 1.55 ms standalone). Fitted to one thread on AVX-512
+// (squeezenet1_1, resnet18, all 3x3 stride-1 shapes: the choice is the measured best on each).
 int choose_winograd_tile(const FastConvParams& p) {
   const nn::Window3d& w = p.win;
   if (p.group != 1 || w.kernel[1] != 3 || w.kernel[2] != 3 || w.stride[1] != 1 || w.stride[2] != 1 ||
@@ -429,9 +430,9 @@ int choose_winograd_tile(const FastConvParams& p) {
     return 2.0 * columns * a2 * cin * cout / kFlopRate + 4.0 * a2 * cin * cout / kByteRate +
            tiles * a2 * (cin + cout) * 4.0 / kTransformRate;
   };
-  const double c6 = cost(6), c4 = cost(4);
-  if (std::min(c6, c4) >= 0.8 * direct) return 0;
-  return c6 <= c4 ? 6 : 4;
+  const double c6 = cost(6), c4 = cost(4), c2 = cost(2);
+  if (std::min({c6, c4, c2}) >= 0.8 * direct) return 0;
+  return c6 <= c4 && c6 <= c2 ? 6 : c4 <= c2 ? 4 : 2;
 }
 
 }  // namespace

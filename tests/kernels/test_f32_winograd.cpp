@@ -99,7 +99,7 @@ TEST(F32Winograd, EveryVariantMatchesDirectConv) {
 }
 
 TEST(F32Winograd, ScalarAndIsaVariantsAgree) {
-  for (int m : {4, 6}) {
+  for (int m : {2, 4, 6}) {
     const WinogradUkernel* scalar = nullptr;
     for (const WinogradUkernel& uk : winograd_ukernels())
       if (uk.m == m && std::string(uk.name).ends_with("-scalar")) scalar = &uk;
@@ -119,6 +119,7 @@ TEST(F32Winograd, ScalarAndIsaVariantsAgree) {
 TEST(F32Winograd, SelectFindsEachTileSize) {
   ASSERT_NE(select_winograd(4), nullptr);
   ASSERT_NE(select_winograd(6), nullptr);
+  ASSERT_NE(select_winograd(2), nullptr);
   EXPECT_EQ(select_winograd(5), nullptr);
 }
 

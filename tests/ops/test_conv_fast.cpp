@@ -172,7 +172,9 @@ const Case kCases[] = {  // "conv-im2col-gemm": im2col or implicit GEMM (the GEM
     {1, 17, 64, 13, 13, 3, 3, 2, 1, 1, 1, "conv-im2col-gemm"},
     {2, 16, 24, 13, 17, 3, 3, 1, 2, 2, 1, "conv-im2col-gemm"},
     {1, 12, 18, 9, 11, 3, 3, 1, 1, 1, 3, "conv-im2col-gemm"},
-    {1, 64, 64, 7, 7, 3, 3, 1, 1, 1, 1, "conv-im2col-gemm"},
+    {1, 12, 64, 7, 7, 3, 3, 1, 1, 1, 1, "conv-im2col-gemm"},   // Cin < 16: no Winograd on the 7x7 map
+    {1, 64, 64, 7, 7, 3, 3, 1, 1, 1, 1, "conv-winograd-f2x2"},  // 16 tiles of 2x2 (F(4x4) would have 4)
+    {2, 64, 40, 8, 7, 3, 3, 1, 1, 1, 1, "conv-winograd-f2x2"},  // two images, tiles cut by the right edge
     {1, 16, 32, 14, 14, 1, 1, 2, 0, 1, 1, "conv-im2col-gemm"},
     {1, 8, 8, 6, 6, 1, 1, 1, 1, 1, 1, "conv-im2col-gemm"},
     {1, 5, 13, 11, 19, 3, 5, 3, 2, 1, 1, "conv-im2col-gemm"},   // stride 3, 3x5
@@ -200,8 +202,8 @@ TEST(ConvFastImplicit, ChosenForWideRowsOnly) {
   auto r = run_conv(wide, false, false, false, nullptr, data, nullptr, false);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->variant, "conv-implicit-gemm");
-  const Case small{1, 64, 64, 7, 7, 3, 3, 1, 1, 1, 1, "conv-im2col-gemm"};
-  data = {random_tensor({1, 64, 7, 7}, 1), random_tensor({64, 64, 3, 3}, 2), random_tensor({64}, 3),
+  const Case small{1, 12, 64, 7, 7, 3, 3, 1, 1, 1, 1, "conv-im2col-gemm"};
+  data = {random_tensor({1, 12, 7, 7}, 1), random_tensor({64, 12, 3, 3}, 2), random_tensor({64}, 3),
           random_tensor({1, 64, 7, 7}, 4)};
   r = run_conv(small, false, false, false, nullptr, data, nullptr, false);
   ASSERT_TRUE(r.ok()) << r.status().message();

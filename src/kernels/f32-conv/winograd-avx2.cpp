@@ -93,7 +93,8 @@ template <class T>
 
 template <int M>
 inline __m256 load_row(const float* p) {
-  if constexpr (M == 4) return _mm256_castps128_ps256(_mm_loadu_ps(p));
+  if constexpr (M == 2) return _mm256_castps128_ps256(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p))));
+  else if constexpr (M == 4) return _mm256_castps128_ps256(_mm_loadu_ps(p));
   else
     return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p)),
                                 _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p + 4))), 1);
@@ -101,6 +102,10 @@ inline __m256 load_row(const float* p) {
 
 template <int M>
 inline void store_row(float* p, __m256 a) {
+  if constexpr (M == 2) {
+    _mm_store_sd(reinterpret_cast<double*>(p), _mm_castps_pd(_mm256_castps256_ps128(a)));
+    return;
+  }
   _mm_storeu_ps(p, _mm256_castps256_ps128(a));
   if constexpr (M == 6) _mm_store_sd(reinterpret_cast<double*>(p + 4), _mm_castps_pd(_mm256_extractf128_ps(a, 1)));
 }
@@ -108,7 +113,7 @@ inline void store_row(float* p, __m256 a) {
 template <class T>
 [[gnu::flatten]] void output_rows(const float* m, int64_t m_stride, const WinogradTiles& t, const WinogradStore& s) {
   constexpr int M = T::kM, L = kWinogradLanes;
-  static_assert(M == 4 || M == 6);
+  static_assert(M == 2 || M == 4 || M == 6);
   __m256 o[M * M];
   winograd::output_transform<Avx2Ops, T>(m, m_stride, o);
   const __m256 bias = _mm256_set1_ps(s.bias), lo = _mm256_set1_ps(s.lo), hi = _mm256_set1_ps(s.hi);
@@ -146,6 +151,13 @@ void f32_winograd_input_4x4__avx2(const float* x, const WinogradTiles& t, float*
 }
 void f32_winograd_output_4x4__avx2(const float* m, int64_t ms, const WinogradTiles& t, const WinogradStore& s) {
   output_rows<winograd::F4>(m, ms, t, s);
+}
+
+void f32_winograd_input_2x2__avx2(const float* x, const WinogradTiles& t, float* v, int64_t vs) {
+  input_rows<winograd::F2>(x, t, v, vs);
+}
+void f32_winograd_output_2x2__avx2(const float* m, int64_t ms, const WinogradTiles& t, const WinogradStore& s) {
+  output_rows<winograd::F2>(m, ms, t, s);
 }
 
 }  // namespace edgerun::kernels

@@ -60,4 +60,11 @@ void f32_winograd_output_4x4__scalar(const float* m, int64_t ms, const WinogradT
   winograd::output_scatter<ScalarOps, winograd::F4>(m, ms, t, s);
 }
 
+void f32_winograd_input_2x2__scalar(const float* x, const WinogradTiles& t, float* v, int64_t vs) {
+  winograd::input_gather<ScalarOps, winograd::F2>(x, t, v, vs);
+}
+void f32_winograd_output_2x2__scalar(const float* m, int64_t ms, const WinogradTiles& t, const WinogradStore& s) {
+  winograd::output_scatter<ScalarOps, winograd::F2>(m, ms, t, s);
+}
+
 }  // namespace edgerun::kernels

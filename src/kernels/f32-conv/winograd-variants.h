@@ -39,12 +39,16 @@ void f32_winograd_input_6x6__scalar(const float* x, const WinogradTiles& t, floa
 void f32_winograd_output_6x6__scalar(const float* m, int64_t ms, const WinogradTiles& t, const WinogradStore& s);
 void f32_winograd_input_4x4__scalar(const float* x, const WinogradTiles& t, float* v, int64_t vs);
 void f32_winograd_output_4x4__scalar(const float* m, int64_t ms, const WinogradTiles& t, const WinogradStore& s);
+void f32_winograd_input_2x2__scalar(const float* x, const WinogradTiles& t, float* v, int64_t vs);
+void f32_winograd_output_2x2__scalar(const float* m, int64_t ms, const WinogradTiles& t, const WinogradStore& s);
 
 #if defined(__x86_64__) || defined(_M_X64)
 void f32_winograd_input_6x6__avx2(const float* x, const WinogradTiles& t, float* v, int64_t vs);
 void f32_winograd_output_6x6__avx2(const float* m, int64_t ms, const WinogradTiles& t, const WinogradStore& s);
 void f32_winograd_input_4x4__avx2(const float* x, const WinogradTiles& t, float* v, int64_t vs);
 void f32_winograd_output_4x4__avx2(const float* m, int64_t ms, const WinogradTiles& t, const WinogradStore& s);
+void f32_winograd_input_2x2__avx2(const float* x, const WinogradTiles& t, float* v, int64_t vs);
+void f32_winograd_output_2x2__avx2(const float* m, int64_t ms, const WinogradTiles& t, const WinogradStore& s);
 #endif
 
 #if defined(__aarch64__)
@@ -52,6 +56,8 @@ void f32_winograd_input_6x6__neon(const float* x, const WinogradTiles& t, float*
 void f32_winograd_output_6x6__neon(const float* m, int64_t ms, const WinogradTiles& t, const WinogradStore& s);
 void f32_winograd_input_4x4__neon(const float* x, const WinogradTiles& t, float* v, int64_t vs);
 void f32_winograd_output_4x4__neon(const float* m, int64_t ms, const WinogradTiles& t, const WinogradStore& s);
+void f32_winograd_input_2x2__neon(const float* x, const WinogradTiles& t, float* v, int64_t vs);
+void f32_winograd_output_2x2__neon(const float* m, int64_t ms, const WinogradTiles& t, const WinogradStore& s);
 #endif
 
 }  // namespace edgerun::kernels

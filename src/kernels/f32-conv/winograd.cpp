@@ -115,13 +115,16 @@ const std::vector<WinogradUkernel>& winograd_ukernels() {
 #if defined(__x86_64__) || defined(_M_X64)
       {"f32-winograd-6x6-3x3-avx2", 6, has_avx2, f32_winograd_input_6x6__avx2, f32_winograd_output_6x6__avx2},
       {"f32-winograd-4x4-3x3-avx2", 4, has_avx2, f32_winograd_input_4x4__avx2, f32_winograd_output_4x4__avx2},
+      {"f32-winograd-2x2-3x3-avx2", 2, has_avx2, f32_winograd_input_2x2__avx2, f32_winograd_output_2x2__avx2},
 #endif
 #if defined(__aarch64__)
       {"f32-winograd-6x6-3x3-neon", 6, has_neon, f32_winograd_input_6x6__neon, f32_winograd_output_6x6__neon},
       {"f32-winograd-4x4-3x3-neon", 4, has_neon, f32_winograd_input_4x4__neon, f32_winograd_output_4x4__neon},
+      {"f32-winograd-2x2-3x3-neon", 2, has_neon, f32_winograd_input_2x2__neon, f32_winograd_output_2x2__neon},
 #endif
       {"f32-winograd-6x6-3x3-scalar", 6, always, f32_winograd_input_6x6__scalar, f32_winograd_output_6x6__scalar},
       {"f32-winograd-4x4-3x3-scalar", 4, always, f32_winograd_input_4x4__scalar, f32_winograd_output_4x4__scalar},
+      {"f32-winograd-2x2-3x3-scalar", 2, always, f32_winograd_input_2x2__scalar, f32_winograd_output_2x2__scalar},
   };
   return table;
 }
@@ -154,8 +157,10 @@ WinogradConv winograd_prepare(const WinogradUkernel* uk, const float* w, int64_t
   WeightBuffer u;  // [alpha^2][Cout][Cin]
   if (uk->m == 6)
     transform_weights<winograd::F6>(w, out_channels, in_channels, &u);
-  else
+  else if (uk->m == 4)
     transform_weights<winograd::F4>(w, out_channels, in_channels, &u);
+  else
+    transform_weights<winograd::F2>(w, out_channels, in_channels, &u);
   const int a2 = wc.alpha() * wc.alpha();
   for (int pos = 0; pos < a2; ++pos)
     wc.u.push_back(pack_lhs(u.data() + pos * out_channels * in_channels, out_channels, in_channels, in_channels));

@@ -17,7 +17,7 @@ namespace edgerun::kernels {
 
 struct WinogradUkernel {
   const char* name;  // "f32-winograd-6x6-3x3-avx2"
-  int m;             // output tile size (4 or 6); alpha = m + 2
+  int m;             // output tile size (2, 4 or 6); alpha = m + 2
   bool (*supported)();
   WinogradInputFn input;    // 8 tiles' patches of one input channel -> V (winograd-variants.h)
   WinogradOutputFn output;  // M of one output channel -> 8 tiles of output, with bias / residual / clamp
@@ -25,7 +25,7 @@ struct WinogradUkernel {
 
 // Every variant, best first within each tile size (tests and benchmarks iterate this).
 const std::vector<WinogradUkernel>& winograd_ukernels();
-// The best supported variant for output tile m (4 or 6), nullptr if none.
+// The best supported variant for output tile m (2, 4 or 6), nullptr if none.
 const WinogradUkernel* select_winograd(int m);
 
 struct WinogradConv {

@@ -48,6 +48,15 @@ struct F4 {
                                      {0, 0, 1}};
 };
 
+// F(2x2, 3x3), points 0, +-1, inf (alpha = 4): the fewest transform ops and the smallest transformed weights
+// (16 / 9 of the direct ones), for maps too small for F(4x4)'s tiles (7x7: 16 tiles of 2x2, 4 of 4x4).
+struct F2 {
+  static constexpr int kM = 2, kAlpha = 4;
+  static constexpr float bt[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+  static constexpr float at[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+  static constexpr double g[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+};
+
 // The 1-D transforms with their common terms shared (rows of Bt / At pair up as a +- b): y[k * SO] from
 // x[k * SI]. Each is exactly the matrix row of bt / at above, in a fixed order of operations that every
 // variant uses, so the variants differ only by the FMA contraction of their vector unit.
@@ -108,15 +117,31 @@ inline void at4(const V* x, V* y) {  // F(4x4): 6 -> 4
   y[3 * SO] = Ops::add(Ops::fmadd(c(8.0f), d2, d1), x[5 * SI]);
 }
 
+template <class Ops, int SI, int SO, class V = typename Ops::V>
+inline void bt2(const V* x, V* y) {  // F(2x2): 4 -> 4
+  y[0 * SO] = Ops::sub(x[0], x[2 * SI]);
+  y[1 * SO] = Ops::add(x[1 * SI], x[2 * SI]);
+  y[2 * SO] = Ops::sub(x[2 * SI], x[1 * SI]);
+  y[3 * SO] = Ops::sub(x[1 * SI], x[3 * SI]);
+}
+
+template <class Ops, int SI, int SO, class V = typename Ops::V>
+inline void at2(const V* x, V* y) {  // F(2x2): 4 -> 2
+  y[0 * SO] = Ops::add(Ops::add(x[0], x[1 * SI]), x[2 * SI]);
+  y[1 * SO] = Ops::sub(Ops::sub(x[1 * SI], x[2 * SI]), x[3 * SI]);
+}
+
 template <class Ops, class T, int SI, int SO>
 inline void bt1d(const typename Ops::V* x, typename Ops::V* y) {
   if constexpr (T::kM == 6) bt6<Ops, SI, SO>(x, y);
-  else bt4<Ops, SI, SO>(x, y);
+  else if constexpr (T::kM == 4) bt4<Ops, SI, SO>(x, y);
+  else bt2<Ops, SI, SO>(x, y);
 }
 template <class Ops, class T, int SI, int SO>
 inline void at1d(const typename Ops::V* x, typename Ops::V* y) {
   if constexpr (T::kM == 6) at6<Ops, SI, SO>(x, y);
-  else at4<Ops, SI, SO>(x, y);
+  else if constexpr (T::kM == 4) at4<Ops, SI, SO>(x, y);
+  else at2<Ops, SI, SO>(x, y);
 }
 
 // d: [alpha*alpha] the patch values of 8 tiles, row-major; v[pos * v_stride + lane] = (Bt d B)[pos].
