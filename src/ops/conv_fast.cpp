@@ -294,15 +294,16 @@ class ConvIm2colKernel : public FastConvKernel {
   void run_image(const float* x, float* y, const Epilogue& ep, ThreadPool* pool) override {
     if (w_.empty()) {  // pixel rows (narrow map, whole plane in one im2col matrix)
       float* col = kernels::conv_scratch(kernels::ConvScratchSlot::kIm2col, static_cast<size_t>(k_ * out_plane_));
-      kernels::im2col_nchw_f32(ip_, x, 0, out_plane_, col, out_plane_);  // [K, P]
+      im2col(x, 0, out_plane_, col, out_plane_, pool);  // [K, P]
       return run_pixel_rows(wt_, col, out_plane_, out_plane_, y, out_plane_, ep, pool);
     }
-    // With threads, a one-group conv's column tiles are shrunk (never grown) so that their count is a multiple of
-    // the thread count: every thread does its own im2col and no thread gets a tile more than another. Tiles stay
-    // multiples of 32 columns (the widest micro-kernel's nr). GEMM columns are independent, so results do not
-    // depend on the tiling.
-    int64_t tile = tile_, tiles = tiles_;
     const int threads = pool ? pool->size() : 1;
+    if (threads > 1 && p_.group == 1 && run_balanced(x, y, ep, pool)) return;
+    // Groups, one thread, or a one-column tail: units of (group, column tile), each thread running its own im2col
+    // and GEMM. With threads, a one-group conv's column tiles are shrunk (never grown) so that their count is a
+    // multiple of the thread count. Tiles stay multiples of 32 columns (the widest micro-kernel's nr). GEMM
+    // columns are independent, so results do not depend on the tiling.
+    int64_t tile = tile_, tiles = tiles_;
     if (threads > 1 && p_.group == 1 && tiles % threads != 0) {
       constexpr int64_t kMinTile = 32;
       const int64_t want = (tiles + threads - 1) / threads * threads;
@@ -328,6 +329,73 @@ class ConvIm2colKernel : public FastConvKernel {
       for (int64_t u = 0; u < units; ++u) unit(u, pool);
     }
   }
+
+  // im2col of output pixels [p0, p1) of the one-group input x into col [K, ld], split by input channels over the
+  // pool when the matrix is large enough to pay for the fork (resnet50's stride-2 convs at two threads).
+  void im2col(const float* x, int64_t p0, int64_t p1, float* col, int64_t ld, ThreadPool* pool) const {
+    constexpr int64_t kParallelFloats = 16 * 1024;
+    if (!pool || pool->size() < 2 || ip_.channels < 2 || k_ * (p1 - p0) < kParallelFloats) {
+      kernels::im2col_nchw_f32(ip_, x, p0, p1, col, ld);
+      return;
+    }
+    const int64_t taps = ip_.kernel_h * ip_.kernel_w;
+    pool->parallel_for(ip_.channels, [&](int64_t c0, int64_t c1, int) {
+      kernels::Im2colParams q = ip_;
+      q.channels = c1 - c0;
+      kernels::im2col_nchw_f32(q, x + c0 * in_plane_, p0, p1, col + c0 * taps * ld, ld);
+    });
+  }
+
+  // One group, threads > 1: the cheaper of two balanced partitions, by the busiest thread's micro-kernel tiles
+  // (mp row panels x column panels). (a) Each thread takes a contiguous, nr-aligned run of column panels and
+  // tiles it on its own (im2col + GEMM, no barrier); (b) the plane's column tiles one after the other, each
+  // im2col'd by all threads (split by channels) and multiplied by all (the GEMM's own split), two barriers per
+  // tile. The unit partition of the grouped path split 784 columns (resnet50's stride-2 convs at 28x28) into
+  // tiles of 512 + 272 or 4 + 3 tiles of 112, and 196 columns into 2 x 64 + (64 + 4): 1.5-1.6x at two threads.
+  // Returns false (the caller runs the unit partition) where a 1-column tail tile would take the GEMV path,
+  // whose sums are ordered differently (results must not depend on the thread count).
+  bool run_balanced(const float* x, float* y, const Epilogue& ep, ThreadPool* pool) {
+    const kernels::PackedLhs& w = w_[0];
+    const int64_t mr = w.uk->mr, nr = w.uk->nr, threads = pool->size();
+    const int64_t mp = (mg_ + mr - 1) / mr, np = (out_plane_ + nr - 1) / nr;
+    const int64_t tile = tile_ >= out_plane_ ? out_plane_ : std::max(nr, tile_ / nr * nr);  // whole plane, or nr-aligned
+    if (one_column_tail(out_plane_, nr) || one_column_tail(out_plane_, tile)) return false;
+    // (a): thread t gets column panels [np * t / T, np * (t + 1) / T).
+    const int64_t cost_a = (np + threads - 1) / threads * mp;
+    // (b): per tile, the busiest thread of the GEMM's split (run_gemm's choice) plus the barriers (~1 tile each).
+    int64_t cost_b = 0;
+    for (int64_t p0 = 0; p0 < out_plane_; p0 += tile) {
+      const int64_t tp = (std::min(tile, out_plane_ - p0) + nr - 1) / nr;
+      const int64_t by_n = (tp + threads - 1) / threads * mp, by_m = (mp + threads - 1) / threads * tp;
+      cost_b += (tp >= 2 * threads || tp >= mp) ? std::min(by_n, by_m) : by_m;
+      cost_b += 2;
+    }
+    if (cost_a <= cost_b) {
+      pool->parallel_for(threads, [&](int64_t tb, int64_t te, int) {
+        for (int64_t t = tb; t < te; ++t) {
+          int64_t pb, pe;
+          ThreadPool::chunk(np, static_cast<int>(threads), static_cast<int>(t), &pb, &pe);
+          const int64_t c_end = std::min(out_plane_, pe * nr);
+          for (int64_t p0 = pb * nr; p0 < c_end; p0 += tile) {
+            const int64_t p1 = std::min(c_end, p0 + tile);
+            float* col = kernels::conv_scratch(kernels::ConvScratchSlot::kIm2col, static_cast<size_t>(k_ * tile));
+            kernels::im2col_nchw_f32(ip_, x, p0, p1, col, p1 - p0);
+            kernels::gemm_packed_lhs(w, col, p1 - p0, p1 - p0, y + p0, out_plane_, group_epilogue(ep, 0, p0),
+                                     nullptr);
+          }
+        }
+      });
+      return true;
+    }
+    float* col = kernels::conv_scratch(kernels::ConvScratchSlot::kIm2col, static_cast<size_t>(k_ * tile));
+    for (int64_t p0 = 0; p0 < out_plane_; p0 += tile) {
+      const int64_t p1 = std::min(out_plane_, p0 + tile);
+      im2col(x, p0, p1, col, p1 - p0, pool);
+      kernels::gemm_packed_lhs(w, col, p1 - p0, p1 - p0, y + p0, out_plane_, group_epilogue(ep, 0, p0), pool);
+    }
+    return true;
+  }
+
   std::vector<kernels::PackedLhs> w_;
   kernels::PackedRhs wt_;  // pixel rows: W^T
   kernels::Im2colParams ip_;

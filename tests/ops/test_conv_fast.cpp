@@ -188,6 +188,12 @@ const Case kCases[] = {  // "conv-im2col-gemm": im2col or implicit GEMM (the GEM
     {2, 32, 64, 5, 9, 1, 1, 1, 0, 1, 1, "conv-1x1-gemm"},
     {1, 300, 64, 7, 7, 1, 1, 1, 0, 1, 1, "conv-1x1-gemm"},  // K = 300: two K blocks of the transposed A
     {1, 24, 48, 14, 14, 3, 3, 2, 1, 1, 1, "conv-im2col-gemm"},  // stride 2 down to 7x7
+    // Threads: per-thread column runs tiled on their own (400 columns, tiles of 96), and tiles shared by all threads
+    // (196 columns in one tile, or in tiles of 64 with 22 row panels: parallel im2col, the GEMM's split; resnet50's
+    // layer3.0 conv2) (conv_fast.cpp run_balanced).
+    {1, 128, 24, 40, 40, 3, 3, 2, 1, 1, 1, "conv-im2col-gemm"},
+    {1, 64, 96, 28, 28, 3, 3, 2, 1, 1, 1, "conv-im2col-gemm"},
+    {1, 256, 256, 28, 28, 3, 3, 2, 1, 1, 1, "conv-im2col-gemm"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ConvFast, ::testing::ValuesIn(kCases));
