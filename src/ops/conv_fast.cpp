@@ -127,7 +127,6 @@ void run_pixel_rows(const kernels::PackedRhs& w, const float* x, int64_t pixels,
   e.bias_per_column = true;
   if (!ep.residual) e.act = ep.act;
   float* ct = kernels::conv_scratch(kernels::ConvScratchSlot::kPixelRows, static_cast<size_t>(pixels * cout));
-  kernels::gemm_packed_rhs(x, pixels, ldx, w, ct, cout, e, pool, /*trans_a=*/true);
   const bool post_act = ep.residual && ep.act.kind != kernels::Act::kNone;
   auto back = [&](int64_t c0, int64_t c1) {
     kernels::transpose_f32(ct + c0, pixels, c1 - c0, cout, y + c0 * ldy, ldy,
@@ -135,6 +134,27 @@ void run_pixel_rows(const kernels::PackedRhs& w, const float* x, int64_t pixels,
     if (post_act)
       for (int64_t c = c0; c < c1; ++c) kernels::activation_f32(ep.act, y + c * ldy, y + c * ldy, pixels);
   };
+  // Threads: where the GEMM would split the output channels anyway (run_gemm's choice, gemm.cpp), each thread
+  // transposes back the channels it just computed, in the same fork: one barrier instead of two, and the C^T
+  // columns a thread reads are the ones its core wrote (mobilenet_v3_small's 7x7 1x1 convs scaled 1.5x at two).
+  const int threads = pool ? pool->size() : 1;
+  const int64_t mr = w.uk->mr, nr = w.uk->nr, mp = (pixels + mr - 1) / mr, np = (cout + nr - 1) / nr;
+  const int64_t split_n = (np + threads - 1) / threads * mp, split_m = (mp + threads - 1) / threads * np;
+  constexpr int64_t kForkMacs = 32 * 1024;  // gemm.cpp's kSerialMacs: below this one thread is faster
+  if (threads > 1 && pixels > 1 && np >= 2 * threads && split_n <= split_m && pixels * cout * w.k > kForkMacs) {
+    pool->parallel_for(threads, [&](int64_t tb, int64_t te, int) {
+      for (int64_t t = tb; t < te; ++t) {
+        int64_t pb, pe;
+        ThreadPool::chunk(np, threads, static_cast<int>(t), &pb, &pe);
+        const int64_t c0 = pb * nr, c1 = std::min(cout, pe * nr);
+        if (c1 <= c0) continue;
+        kernels::gemm_packed_rhs_cols(x, pixels, ldx, w, c0, c1, ct, cout, e, /*trans_a=*/true);
+        back(c0, c1);
+      }
+    });
+    return;
+  }
+  kernels::gemm_packed_rhs(x, pixels, ldx, w, ct, cout, e, pool, /*trans_a=*/true);
   constexpr int64_t kBlock = 16;  // channels per transpose block
   const int64_t blocks = (cout + kBlock - 1) / kBlock;
   if (pool && pool->size() > 1 && blocks >= 2 * pool->size())

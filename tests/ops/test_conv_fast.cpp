@@ -188,6 +188,9 @@ const Case kCases[] = {  // "conv-im2col-gemm": im2col or implicit GEMM (the GEM
     {2, 32, 64, 5, 9, 1, 1, 1, 0, 1, 1, "conv-1x1-gemm"},
     {1, 300, 64, 7, 7, 1, 1, 1, 0, 1, 1, "conv-1x1-gemm"},  // K = 300: two K blocks of the transposed A
     {1, 24, 48, 14, 14, 3, 3, 2, 1, 1, 1, "conv-im2col-gemm"},  // stride 2 down to 7x7
+    // Five column panels of output channels: at two threads each thread transposes back its own (run_pixel_rows).
+    {1, 64, 160, 7, 7, 1, 1, 1, 0, 1, 1, "conv-1x1-gemm"},
+    {1, 32, 150, 14, 14, 3, 3, 2, 1, 1, 1, "conv-im2col-gemm"},
     // Threads: per-thread column runs tiled on their own (400 columns, tiles of 96), and tiles shared by all threads
     // (196 columns in one tile, or in tiles of 64 with 22 row panels: parallel im2col, the GEMM's split; resnet50's
     // layer3.0 conv2) (conv_fast.cpp run_balanced).

@@ -436,6 +436,22 @@ void gemm_packed_rhs(const float* a, int64_t m, int64_t lda, const PackedRhs& b,
   run_gemm(pick(b.uk), m, b.n, b.k, oa, ob, c, ldc, ep, pool);
 }
 
+void gemm_packed_rhs_cols(const float* a, int64_t m, int64_t lda, const PackedRhs& b, int64_t j0, int64_t j1, float* c,
+                          int64_t ldc, const Epilogue& ep_in, bool trans_a) {
+  const GemmUkernel& uk = pick(b.uk);
+  assert(m > 1 && j0 % uk.nr == 0 && "gemm_packed_rhs_cols: m == 1 is a GEMV, column ranges start on a panel");
+  j1 = std::min(j1, b.n);
+  if (m <= 0 || j1 <= j0 || b.k <= 0) return;  // k = 0 has no caller (a conv has at least one input channel)
+  const auto [ep, acc_c] = residual_in_c(ep_in, c, ldc);
+  Operand oa, ob;
+  oa.raw = a;
+  oa.ld = lda;
+  oa.trans = trans_a;
+  ob.packed = b.data.data();
+  ob.panels = (b.n + uk.nr - 1) / uk.nr;
+  gemm_range(uk, b.k, oa, ob, 0, m, j0, j1, c, ldc, ep, split_activation(ep.act), acc_c);
+}
+
 void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, bool trans_a, const float* b, int64_t ldb,
           bool trans_b, float* c, int64_t ldc, const Epilogue& ep, ThreadPool* pool, const GemmUkernel* uk) {
   Operand oa, ob;

@@ -56,6 +56,11 @@ void gemm_packed_lhs_rows(const PackedLhs& a, const float* const* b_rows, int64_
 // C = A * packed B (a: [m, b.k], leading dimension lda; or, when trans_a, A^T stored [b.k, m]), then epilogue.
 void gemm_packed_rhs(const float* a, int64_t m, int64_t lda, const PackedRhs& b, float* c, int64_t ldc,
                      const Epilogue& ep, ThreadPool* pool, bool trans_a = false);
+// gemm_packed_rhs on the columns [j0, j1) of C only (j0 a multiple of b.uk->nr, m > 1), on the calling thread: for
+// callers that split the columns over their own threads and go on at once with the columns they computed. Every
+// element sees the operations of gemm_packed_rhs.
+void gemm_packed_rhs_cols(const float* a, int64_t m, int64_t lda, const PackedRhs& b, int64_t j0, int64_t j1, float* c,
+                          int64_t ldc, const Epilogue& ep, bool trans_a = false);
 // Neither operand constant (attention's batched MatMul): A [m,k] (or A^T stored [k,m] when trans_a),
 // B [k,n] (or B^T stored [n,k] when trans_b).
 void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, bool trans_a, const float* b, int64_t ldb,
