@@ -138,10 +138,9 @@ void run_pixel_rows(const kernels::PackedRhs& w, const float* x, int64_t pixels,
   // transposes back the channels it just computed, in the same fork: one barrier instead of two, and the C^T
   // columns a thread reads are the ones its core wrote (mobilenet_v3_small's 7x7 1x1 convs scaled 1.5x at two).
   const int threads = pool ? pool->size() : 1;
-  const int64_t mr = w.uk->mr, nr = w.uk->nr, mp = (pixels + mr - 1) / mr, np = (cout + nr - 1) / nr;
-  const int64_t split_n = (np + threads - 1) / threads * mp, split_m = (mp + threads - 1) / threads * np;
-  constexpr int64_t kForkMacs = 32 * 1024;  // gemm.cpp's kSerialMacs: below this one thread is faster
-  if (threads > 1 && pixels > 1 && np >= 2 * threads && split_n <= split_m && pixels * cout * w.k > kForkMacs) {
+  const int64_t nr = w.uk->nr, np = (cout + nr - 1) / nr;
+  if (pixels > 1 && np >= 2 * threads &&
+      kernels::gemm_partition(*w.uk, pixels, cout, w.k, threads).split == kernels::GemmSplit::kColumns) {
     pool->parallel_for(threads, [&](int64_t tb, int64_t te, int) {
       for (int64_t t = tb; t < te; ++t) {
         int64_t pb, pe;
@@ -382,14 +381,10 @@ class ConvIm2colKernel : public FastConvKernel {
     if (one_column_tail(out_plane_, nr) || one_column_tail(out_plane_, tile)) return false;
     // (a): thread t gets column panels [np * t / T, np * (t + 1) / T).
     const int64_t cost_a = (np + threads - 1) / threads * mp;
-    // (b): per tile, the busiest thread of the GEMM's split (run_gemm's choice) plus the barriers (~1 tile each).
+    // (b): per tile, the busiest thread of the GEMM's own split plus the barriers (~1 tile each).
     int64_t cost_b = 0;
-    for (int64_t p0 = 0; p0 < out_plane_; p0 += tile) {
-      const int64_t tp = (std::min(tile, out_plane_ - p0) + nr - 1) / nr;
-      const int64_t by_n = (tp + threads - 1) / threads * mp, by_m = (mp + threads - 1) / threads * tp;
-      cost_b += (tp >= 2 * threads || tp >= mp) ? std::min(by_n, by_m) : by_m;
-      cost_b += 2;
-    }
+    for (int64_t p0 = 0; p0 < out_plane_; p0 += tile)
+      cost_b += kernels::gemm_partition(*w.uk, mg_, std::min(tile, out_plane_ - p0), k_, static_cast<int>(threads)).busiest + 2;
     if (cost_a <= cost_b) {
       pool->parallel_for(threads, [&](int64_t tb, int64_t te, int) {
         for (int64_t t = tb; t < te; ++t) {

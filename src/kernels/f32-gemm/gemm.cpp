@@ -232,6 +232,21 @@ void gemm_range(const GemmUkernel& uk, int64_t k, const Operand& a, const Operan
   }
 }
 
+}  // namespace
+
+GemmPartition gemm_partition(const GemmUkernel& uk, int64_t m, int64_t n, int64_t k, int threads) {
+  const int64_t mp = (m + uk.mr - 1) / uk.mr, np = (n + uk.nr - 1) / uk.nr;
+  if (threads <= 1 || m * n * k <= kSerialMacs || mp * np < 2) return {GemmSplit::kSerial, mp * np};
+  // Tiles of the busiest thread for each split. Column panels are preferred (each thread streams its own columns of
+  // the activations) unless the row split is better balanced: 14x14 maps have 7 column panels (4 + 3 over two
+  // threads) but e.g. 22 or 48 row panels (resnet50's layer3 1x1 convs at two threads: 0.78 -> 0.61 ms).
+  const int64_t by_columns = (np + threads - 1) / threads * mp, by_rows = (mp + threads - 1) / threads * np;
+  if ((np >= 2 * threads || np >= mp) && by_columns <= by_rows) return {GemmSplit::kColumns, by_columns};
+  return {GemmSplit::kRows, by_rows};
+}
+
+namespace {
+
 void run_gemm(const GemmUkernel& uk, int64_t m, int64_t n, int64_t k, const Operand& a, const Operand& b, float* c,
               int64_t ldc, const Epilogue& ep_in, ThreadPool* pool) {
   if (m <= 0 || n <= 0) return;
@@ -245,13 +260,10 @@ void run_gemm(const GemmUkernel& uk, int64_t m, int64_t n, int64_t k, const Oper
   const TileAct act = split_activation(ep.act);
   const int threads = pool ? pool->size() : 1;
   const int64_t mp = (m + uk.mr - 1) / uk.mr, np = (n + uk.nr - 1) / uk.nr;
-  // Tiles of the busiest thread for each split. Column panels are preferred (each thread streams its own columns of
-  // the activations) unless the row split is better balanced: 14x14 maps have 7 column panels (4 + 3 over two
-  // threads) but e.g. 22 or 48 row panels (resnet50's layer3 1x1 convs at two threads: 0.78 -> 0.61 ms).
-  const int64_t split_n_cost = (np + threads - 1) / threads * mp, split_m_cost = (mp + threads - 1) / threads * np;
-  if (threads <= 1 || m * n * k <= kSerialMacs || mp * np < 2) {
+  const GemmSplit split = gemm_partition(uk, m, n, k, threads).split;
+  if (split == GemmSplit::kSerial) {
     gemm_range(uk, k, a, b, 0, m, 0, n, c, ldc, ep, act, acc_c);
-  } else if ((np >= 2 * threads || np >= mp) && split_n_cost <= split_m_cost) {
+  } else if (split == GemmSplit::kColumns) {
     pool->parallel_for(np, [&](int64_t pb, int64_t pe, int) {
       gemm_range(uk, k, a, b, 0, m, pb * uk.nr, std::min(n, pe * uk.nr), c, ldc, ep, act, acc_c);
     });

@@ -23,6 +23,16 @@ struct GemvUkernel;  // one entry of the f32-gemv table (f32-gemm.h): products w
 // The micro-kernel that pack/gemm use when none is named: the best one the CPU supports.
 const GemmUkernel* default_gemm_ukernel();
 
+// How the GEMMs below split an m x n x k product over `threads` with micro-kernel uk: not at all (small products),
+// by column panels or by row panels (never K); `busiest` is the busiest thread's count of mr x nr tiles. Callers
+// that run column ranges themselves (gemm_packed_rhs_cols) or weigh partitions of their own ask it too.
+enum class GemmSplit { kSerial, kColumns, kRows };
+struct GemmPartition {
+  GemmSplit split = GemmSplit::kSerial;
+  int64_t busiest = 0;
+};
+GemmPartition gemm_partition(const GemmUkernel& uk, int64_t m, int64_t n, int64_t k, int threads);
+
 struct PackedLhs {
   const GemmUkernel* uk = nullptr;
   const GemvUkernel* gemv = nullptr;  // used when n == 1 (set by pack_lhs: the best the CPU supports)
