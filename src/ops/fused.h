@@ -5,6 +5,10 @@
 //   com.edgerun.FusedGemm(A, B, C?)       Gemm attributes plus `activation`/`activation_params`.
 //   com.edgerun.FusedMatMul(A, B, bias?)  MatMul (any rank) + bias[N] (optional) + activation.
 //   com.edgerun.LayerNorm(X, scale?, bias?) `axis`, `epsilon`: the opset-13 decomposition of layer norm.
+//   com.edgerun.ConvChain(X, W0, B0?, W1, B1?, W2, B2?, Z?) -> (Y, T0, T1)
+//                                         FusedConv 1x1 -> depthwise -> 1x1 (attributes prefixed "c0." / "c1." /
+//                                         "c2."; Z is the last conv's residual). T0 / T1 are the intermediate
+//                                         tensors, empty where the chain runs in bands of rows (ops/conv_chain.cpp).
 //
 // `activation` (string) is one of: Relu, Clip, HardSwish, HardSigmoid, Sigmoid, SiLU, Gelu, LeakyRelu, Tanh;
 // absent or "" means none. `activation_params` (floats): Clip {min, max}; HardSigmoid {alpha, beta};

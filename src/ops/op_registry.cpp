@@ -66,6 +66,7 @@ const OpRegistry& OpRegistry::get() {
     register_shape_ops(r);
     register_resize_ops(r);
     register_conv_ops(r);
+    register_conv_chain_op(r);
     register_pool_ops(r);
     register_matmul_ops(r);
     register_norm_ops(r);

@@ -149,6 +149,7 @@ void register_reduce_ops(OpRegistry& r);       // Reduce*, ArgMax/ArgMin
 void register_shape_ops(OpRegistry& r);        // Reshape, Transpose, Concat, Slice, Gather, Shape, ...
 void register_resize_ops(OpRegistry& r);       // Resize, Upsample
 void register_conv_ops(OpRegistry& r);         // Conv, ConvTranspose
+void register_conv_chain_op(OpRegistry& r);    // com.edgerun.ConvChain (1x1 -> depthwise -> 1x1, conv_chain.cpp)
 void register_pool_ops(OpRegistry& r);         // MaxPool, AveragePool, Global*Pool
 void register_matmul_ops(OpRegistry& r);       // MatMul, Gemm
 void register_norm_ops(OpRegistry& r);         // BatchNormalization, LayerNormalization, Softmax, ...

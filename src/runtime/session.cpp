@@ -56,7 +56,7 @@ void release_unread_initializers(Model& m) {
 
 // Brings back the initializers released to save memory: decodes the same mapping again and re-runs the passes
 // (deterministic, so value ids match), then moves the released tensors over.
-Status restore_released_initializers(Model& m, int level) {
+Status restore_released_initializers(Model& m, int level, const std::string& backend) {
   if (m.released_initializers.empty()) return Status();
   std::string dir;
   if (!m.path.empty()) {
@@ -64,7 +64,7 @@ Status restore_released_initializers(Model& m, int level) {
     if (dir.empty()) dir = ".";
   }
   ER_ASSIGN_OR_RETURN(std::unique_ptr<Model> fresh, load_onnx_model(m.file, dir));
-  ER_RETURN_IF_ERROR(optimize_model(*fresh, level));
+  ER_RETURN_IF_ERROR(optimize_model(*fresh, level, backend));
   if (fresh->graph.values.size() != m.graph.values.size())
     return internal_error("re-decoding released initializers: the graph changed");
   for (int v : m.released_initializers) {
@@ -95,7 +95,9 @@ struct Session::Impl {
     po.reuse_buffers = optimize;
     if (optimize && can_release_initializers(*model)) {
       const int level = options.optimization_level;
-      model->restore_initializers = [level](Model& m) { return restore_released_initializers(m, level); };
+      model->restore_initializers = [level, backend = options.backend](Model& m) {
+        return restore_released_initializers(m, level, backend);
+      };
       po.release_packed_sources = model.get();
     }
     auto p = Plan::build(*model, inputs, used_values, pool.get(), po);
@@ -160,7 +162,7 @@ Expected<std::unique_ptr<Session>> Session::create(std::unique_ptr<Model> model,
     return invalid_argument("unknown backend '", options.backend, "' (available: auto, cpu, reference)");
 #endif
   im.pool = std::make_unique<ThreadPool>(options.threads, options.pin_threads);
-  ER_RETURN_IF_ERROR(optimize_model(*im.model, options.optimization_level));
+  ER_RETURN_IF_ERROR(optimize_model(*im.model, options.optimization_level, im.options.backend));
   if (options.optimization_level >= 1 && can_release_initializers(*im.model)) release_unread_initializers(*im.model);
   const Graph& g = im.model->graph;
   for (int v : g.inputs) im.inputs.push_back(spec_of(g.values[static_cast<size_t>(v)]));

@@ -13,7 +13,7 @@ bool can_run(const char* op_type) { return OpRegistry::get().find(kEdgerunDomain
 
 }  // namespace
 
-Status optimize_model(Model& model, int level) {
+Status optimize_model(Model& model, int level, const std::string& backend) {
   if (level <= 0) return Status();
   passes::remove_identity_nodes(model);
   passes::fold_batchnorm_into_conv(model);
@@ -21,6 +21,8 @@ Status optimize_model(Model& model, int level) {
   passes::match_hard_activations(model);
   if (can_run("LayerNorm")) passes::fuse_layer_norm(model);
   if (can_run("FusedConv")) passes::fuse_conv_epilogues(model);
+  if (can_run("FusedConv") && can_run("ConvChain") && backend != "xnnpack")
+    passes::fuse_conv_chains(model);
   if (can_run("FusedMatMul") && can_run("FusedGemm")) passes::fuse_matmul_epilogues(model);
   return Status();
 }

@@ -3,13 +3,16 @@
 // that remain graph outputs keep their names. Fused nodes use the com.edgerun convention (ops/fused.h).
 #pragma once
 
+#include <string>
+
 #include "edgerun/status.h"
 #include "graph/ir.h"
 
 namespace edgerun {
 
-// level 0: nothing; level >= 1: every pass below, in order.
-Status optimize_model(Model& model, int level);
+// level 0: nothing; level >= 1: every pass below, in order. `backend` is the session's (resolved): ConvChain nodes
+// are made for the own kernels only ("xnnpack" runs each conv of a chain as its own XNNPACK operator instead).
+Status optimize_model(Model& model, int level, const std::string& backend = "cpu");
 
 namespace passes {
 
@@ -19,6 +22,7 @@ int fold_batchnorm_into_conv(Model& m);  // Conv(const W, B?) -> BatchNormalizat
 int fold_scale_bias_into_conv(Model& m); // Conv(const W, B?) -> Mul/Div/Add/Sub by per-channel or scalar constants
 int match_hard_activations(Model& m);    // x * Clip(x + 3, 0, 6) / 6 -> HardSwish; Clip(x + 3, 0, 6) / 6 -> HardSigmoid
 int fuse_conv_epilogues(Model& m);       // Conv [+ Add residual] [+ activation] -> FusedConv
+int fuse_conv_chains(Model& m);          // 1x1 conv -> depthwise conv -> 1x1 conv -> ConvChain (after the above)
 int fuse_matmul_epilogues(Model& m);     // MatMul [+ bias] [+ activation] -> FusedMatMul; Gemm + act -> FusedGemm
 
 }  // namespace passes

@@ -7,8 +7,11 @@
 
 namespace edgerun::kernels {
 
-// kQuantInput / kQuantOutput: the int8 depthwise conv's float planes (ops/quant_conv.cpp).
-enum class ConvScratchSlot { kIm2col, kWinogradV, kDirectInput, kPixelRows, kQuantInput, kQuantOutput, kCount };
+// kQuantInput / kQuantOutput: the int8 depthwise conv's float planes (ops/quant_conv.cpp); kChainExpanded /
+// kChainDepthwise: the bands of com.edgerun.ConvChain (ops/conv_chain.cpp).
+enum class ConvScratchSlot {
+  kIm2col, kWinogradV, kDirectInput, kPixelRows, kQuantInput, kQuantOutput, kChainExpanded, kChainDepthwise, kCount
+};
 
 float* conv_scratch(ConvScratchSlot slot, size_t floats);
 

@@ -116,12 +116,12 @@ void channels(const DwConvParams& p, const float* in, const float* weights, floa
   const __m256 zero = _mm256_setzero_ps();
   int64_t act_from = c0;  // first channel whose vmath activation is still pending
   for (int64_t c = c0; c < c1; ++c) {
-    fill_padded<K, S>(p, g, in + c * p.in_h * p.in_w, scratch);
+    fill_padded<K, S>(p, g, in + c * p.in_cs(), scratch);
     __m256 w[K * K];
     for (int t = 0; t < K * K; ++t) w[t] = _mm256_broadcast_ss(weights + c * K * K + t);
     const __m256 bias = ep.bias ? _mm256_broadcast_ss(ep.bias + c) : zero;
     const float* res = ep.residual ? ep.residual + c * ep.ld_residual : nullptr;
-    float* y = out + c * plane;  // [out_h, out_w]
+    float* y = out + c * p.out_cs();  // [out_h, out_w]
     for (int64_t oy = 0; oy < p.out_h; ++oy) {
       const float* r0 = scratch + oy * S * g.width;
       for (int64_t ox = 0; ox < p.out_w; ox += 8) {
@@ -136,7 +136,10 @@ void channels(const DwConvParams& p, const float* in, const float* weights, floa
       }
     }
     if constexpr (kAct == InReg::kLater) {
-      if ((c + 1 - act_from) * plane >= kActBlock || c + 1 == c1) {
+      if (p.out_cs() != plane) {  // planes apart (bands of a caller's scratch): one call per plane
+        activation_f32(ep.act, out + c * p.out_cs(), out + c * p.out_cs(), plane);
+        act_from = c + 1;
+      } else if ((c + 1 - act_from) * plane >= kActBlock || c + 1 == c1) {
         activation_f32(ep.act, out + act_from * plane, out + act_from * plane, (c + 1 - act_from) * plane);
         act_from = c + 1;
       }

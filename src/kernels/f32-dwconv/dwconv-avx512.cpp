@@ -250,16 +250,19 @@ void channels(const DwConvParams& p, const float* in, const float* weights, floa
            _mm512_set1_ps(ep.act.beta), nullptr, nullptr, p.out_w};
   int64_t act_from = c0;  // first channel whose vmath activation is still pending
   for (int64_t c = c0; c < c1; ++c) {
-    fill_padded<K, S>(p, g, rm, in + c * p.in_h * p.in_w, scratch);
+    fill_padded<K, S>(p, g, rm, in + c * p.in_cs(), scratch);
     for (int t = 0; t < K * K; ++t) w[t] = _mm512_set1_ps(weights[c * K * K + t]);
     pl.bias = ep.bias ? _mm512_set1_ps(ep.bias[c]) : _mm512_setzero_ps();
     pl.res = ep.residual ? ep.residual + c * ep.ld_residual : nullptr;
-    pl.y = out + c * plane;
+    pl.y = out + c * p.out_cs();
     int64_t oy = 0;
     for (; oy + 2 <= p.out_h; oy += 2) rows<K, S, kAct, 2>(pl, oy);
     if (oy < p.out_h) rows<K, S, kAct, 1>(pl, oy);  // the last row of an odd out_h
     if constexpr (kAct == InReg::kLater) {
-      if ((c + 1 - act_from) * plane >= kActBlock || c + 1 == c1) {
+      if (p.out_cs() != plane) {  // planes apart (bands of a caller's scratch): one call per plane
+        activation_f32(ep.act, out + c * p.out_cs(), out + c * p.out_cs(), plane);
+        act_from = c + 1;
+      } else if ((c + 1 - act_from) * plane >= kActBlock || c + 1 == c1) {
         activation_f32(ep.act, out + act_from * plane, out + act_from * plane, (c + 1 - act_from) * plane);
         act_from = c + 1;
       }
@@ -350,7 +353,7 @@ void channels_c16(const DwConvParams& p, const float* in, const float* weights, 
     const int64_t cn = std::min<int64_t>(16, c1 - cb);
     const __mmask16 cm = tail_mask(cn);
     // Lanes past cn keep the previous block's (finite) values; their results are never stored.
-    transpose_f32__avx512(in + cb * in_plane, cn, in_plane, in_plane, dense, 16, nullptr, 0);
+    transpose_f32__avx512(in + cb * p.in_cs(), cn, in_plane, p.in_cs(), dense, 16, nullptr, 0);
     for (int64_t r = y0; r < y1; ++r) {
       const float* src = dense + ((r - p.pad_top) * p.in_w + (x0 - p.pad_left)) * 16;
       float* dst = scratch + (r * wp + x0) * 16;
@@ -366,9 +369,11 @@ void channels_c16(const DwConvParams& p, const float* in, const float* weights, 
     for (; i + P <= plane; i += P) c16_pixels<K, S, P>(scratch, wp, p.out_w, i, w, bias, outt, act, lo, hi);
     if (i < plane) c16_tail<K, S, P>(plane - i, scratch, wp, p.out_w, i, w, bias, outt, act, lo, hi);
     if (act == InReg::kLater && !ep.residual) activation_f32(ep.act, outt, outt, plane * 16);
-    transpose_f32__avx512(outt, plane, cn, 16, out + cb * plane, plane,
+    const int64_t ocs = p.out_cs();
+    transpose_f32__avx512(outt, plane, cn, 16, out + cb * ocs, ocs,
                           ep.residual ? ep.residual + cb * ep.ld_residual : nullptr, ep.ld_residual);
-    if (ep.residual && ep.act.kind != Act::kNone) activation_f32(ep.act, out + cb * plane, out + cb * plane, cn * plane);
+    if (ep.residual && ep.act.kind != Act::kNone)
+      for (int64_t c = cb; c < cb + cn; ++c) activation_f32(ep.act, out + c * ocs, out + c * ocs, plane);
   }
 }
 

@@ -151,7 +151,7 @@ void channels(const DwConvParams& p, const float* in, const float* weights, floa
   const int64_t width = g.width, half = g.half;
   const V lo = vdupq_n_f32(ep.act.alpha), hi = vdupq_n_f32(ep.act.beta);
   for (int64_t c = c0; c < c1; ++c) {
-    fill_padded<K, S>(p, g, in + c * p.in_h * p.in_w, scratch);
+    fill_padded<K, S>(p, g, in + c * p.in_cs(), scratch);
     const float* wc = weights + c * K * K;  // [K*K]
     V w[kWq];
     for (int q = 0; q < kWq; ++q) {
@@ -164,7 +164,7 @@ void channels(const DwConvParams& p, const float* in, const float* weights, floa
     }
     const V bias = vdupq_n_f32(ep.bias ? ep.bias[c] : 0.0f);
     const float* res = ep.residual ? ep.residual + c * ep.ld_residual : nullptr;
-    float* y = out + c * plane;  // [out_h, out_w]
+    float* y = out + c * p.out_cs();  // [out_h, out_w]
     for (int64_t oy = 0; oy < out_h; ++oy) {
       const float* r0 = scratch + oy * S * width;
       float* yr = y + oy * out_w;

@@ -88,9 +88,9 @@ void dwconv_f32__scalar(const DwConvParams& p, const float* in, const float* wei
                         const Epilogue& ep, int64_t c0, int64_t c1) {
   const int64_t plane = p.out_h * p.out_w;
   for (int64_t c = c0; c < c1; ++c) {
-    const float* x = in + c * p.in_h * p.in_w;        // [in_h, in_w]
+    const float* x = in + c * p.in_cs();              // [in_h, in_w]
     const float* w = weights + c * p.kernel_h * p.kernel_w;  // [kernel_h, kernel_w]
-    float* y = out + c * plane;                       // [out_h, out_w]
+    float* y = out + c * p.out_cs();                  // [out_h, out_w]
     for (int64_t oy = 0; oy < p.out_h; ++oy) {
       for (int64_t ox = 0; ox < p.out_w; ++ox) {
         float acc = 0.0f;

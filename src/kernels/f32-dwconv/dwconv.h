@@ -16,6 +16,11 @@ struct DwConvParams {
   int64_t stride_h = 1, stride_w = 1;
   int64_t pad_top = 0, pad_left = 0;  // bottom/right padding is implied by out_h/out_w
   int64_t dilation_h = 1, dilation_w = 1;
+  // Floats between consecutive channels of in / out; 0: the planes are packed (in_h * in_w, out_h * out_w). Larger
+  // strides let a caller run bands of rows held in a scratch sized for its tallest band (conv_chain.cpp).
+  int64_t in_channel_stride = 0, out_channel_stride = 0;
+  int64_t in_cs() const { return in_channel_stride > 0 ? in_channel_stride : in_h * in_w; }
+  int64_t out_cs() const { return out_channel_stride > 0 ? out_channel_stride : out_h * out_w; }
 };
 
 struct DwConvKernel;  // one entry of the f32-dwconv kernel table
@@ -25,7 +30,7 @@ const DwConvKernel* select_dwconv(const DwConvParams& p);
 const char* dwconv_name(const DwConvKernel* k);
 
 // in: [channels, in_h, in_w], weights: [channels, kernel_h, kernel_w], out: [channels, out_h, out_w]
-// (one image). Epilogue rows are channels, columns are output pixels (bias per row).
+// (one image; channel strides p.in_cs() / p.out_cs()). Epilogue rows are channels, columns are output pixels (bias per row).
 // Parallel over channels when pool is given.
 void dwconv2d_f32(const DwConvKernel* k, const DwConvParams& p, const float* in, const float* weights, float* out,
                   const Epilogue& ep, ThreadPool* pool);
