@@ -4,6 +4,8 @@
 // odd out_h, asymmetric pads). Also prints the speed on MobileNet shapes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -136,6 +138,42 @@ TEST(DwConv, EveryVariantMatchesGeneric) {
         }
     EXPECT_GT(cases, 10) << k.name;
     std::printf("%s: %d shapes match the generic variant\n", k.name, cases);
+  }
+}
+
+// Channel strides (DwConvParams::in_channel_stride / out_channel_stride, used by ConvChain's bands): every variant
+// reading planes spread apart in a larger buffer and writing them spread apart gives the packed-plane results, and
+// writes nothing between the planes. Epilogues with and without a residual, an activation applied later (SiLU) and
+// one in registers (clamp).
+TEST(DwConv, EveryVariantChannelStrides) {
+  for (const DwConvKernel& k : dwconv_variants()) {
+    if (!k.supported()) continue;
+    const int64_t ks = k.kernel ? k.kernel : 3, st = k.stride ? k.stride : 2;
+    for (int64_t w : {7, 13, 40}) {
+      DwConvParams p = make_params(19, 9, w, ks, st, ks / 2);
+      if (k.max_out_w > 0 && p.out_w > k.max_out_w) continue;
+      const Data d(p);
+      for (int variant = 0; variant < 3; ++variant) {
+        const Epilogue ep = d.epilogue(p, variant == 2 ? Act::kClamp : Act::kSiLU, variant == 1);
+        const std::vector<float> want = run(&k, p, d, ep, nullptr);
+        const int64_t in_plane = p.in_h * p.in_w, out_plane = p.out_h * p.out_w;
+        DwConvParams q = p;
+        q.in_channel_stride = in_plane + 21;
+        q.out_channel_stride = out_plane + 19;
+        std::vector<float> in(static_cast<size_t>(p.channels * q.in_channel_stride), 1e6f);
+        for (int64_t c = 0; c < p.channels; ++c)
+          std::copy_n(d.in.begin() + c * in_plane, in_plane, in.begin() + c * q.in_channel_stride);
+        std::vector<float> out(static_cast<size_t>(p.channels * q.out_channel_stride), -777.0f);
+        dwconv2d_f32(&k, q, in.data(), d.w.data(), out.data(), ep, nullptr);
+        for (int64_t c = 0; c < p.channels; ++c) {
+          for (int64_t i = 0; i < out_plane; ++i)
+            ASSERT_EQ(out[static_cast<size_t>(c * q.out_channel_stride + i)], want[static_cast<size_t>(c * out_plane + i)])
+                << k.name << " w " << w << " epilogue " << variant << " channel " << c << " pixel " << i;
+          for (int64_t i = out_plane; i < q.out_channel_stride; ++i)
+            ASSERT_EQ(out[static_cast<size_t>(c * q.out_channel_stride + i)], -777.0f) << k.name << " wrote past a plane";
+        }
+      }
+    }
   }
 }
 
