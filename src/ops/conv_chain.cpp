@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
-#include <string_view>
 
 #include "core/thread_pool.h"
 #include "kernels/f32-conv/conv_scratch.h"
@@ -211,26 +210,6 @@ class ConvChainBandedKernel : public OpKernel {
   int64_t rows_ = 0, bands_ = 0, in_rows_ = 0;
 };
 
-// Stage s's conv geometry, read back from its node and the shapes (the stage's prepare has validated them).
-struct StageGeom {
-  int64_t group = 1;
-  std::vector<int64_t> kernel, strides, pads, dilations;
-};
-StageGeom stage_geom(const Node& n, const Shape& wshape) {
-  StageGeom g;
-  g.group = n.attr_int("group", 1);
-  g.kernel = n.attr_ints("kernel_shape", {wshape.size() == 4 ? wshape[2] : 0, wshape.size() == 4 ? wshape[3] : 0});
-  g.strides = n.attr_ints("strides", {1, 1});
-  g.pads = n.attr_ints("pads", {0, 0, 0, 0});
-  g.dilations = n.attr_ints("dilations", {1, 1});
-  return g;
-}
-
-bool is_pointwise(const Node& n, const StageGeom& g) {
-  return g.group == 1 && g.kernel == std::vector<int64_t>{1, 1} && g.strides == std::vector<int64_t>{1, 1} &&
-         g.pads == std::vector<int64_t>{0, 0, 0, 0} && n.attr_string("auto_pad", "NOTSET") == "NOTSET";
-}
-
 // Banding pays where the expanded tensor of one image is well beyond the L2 cache and its rows fill vectors. Measured
 // (mobilenet_v2, one thread, profile): 96 x 112x112 (4.8 MB) 0.96 -> 0.82 ms; the 144 x 56x56 blocks (1.8 MB)
 // 0.60 -> 0.61 and 0.39 -> 0.40 ms, so they stay unbanded.
@@ -249,6 +228,8 @@ Expected<std::unique_ptr<OpKernel>> prepare_conv_chain(PrepareContext& ctx) {
   Node stages[kStages] = {stage_node(node, 0), stage_node(node, 1), stage_node(node, 2)};
   std::unique_ptr<OpKernel> kernels[kStages];
   Shape out_shape[kStages];
+  nn::Window3d win[kStages];  // rank 0 unless 2-D
+  kernels::Activation act[kStages];
   // Prepares the three stages for `backend`: validation, output shapes and (unless banded) the kernels.
   auto prepare_stages = [&](const std::string& backend) -> Status {
     ValueInfo prev = ctx.input(0);
@@ -277,6 +258,13 @@ Expected<std::unique_ptr<OpKernel>> prepare_conv_chain(PrepareContext& ctx) {
       const auto& oi = sc.outputs()[0];
       if (!oi.set) return internal_error(n.describe(), ": prepare did not set its output");
       out_shape[s] = oi.shape;
+      // The stage's geometry and activation as its prepare read them (it has validated both).
+      const Shape& xs = prev.shape;
+      const Shape& ws = sc.input_shape(1);
+      if (xs.size() == 4 && ws.size() == 4) {
+        ER_ASSIGN_OR_RETURN(win[s], nn::make_window(sc, Shape(xs.begin() + 2, xs.end()), {ws[2], ws[3]}, {}));
+      }
+      ER_ASSIGN_OR_RETURN(act[s], read_fused_activation(sc));
       prev = ValueInfo{oi.dtype, oi.shape, nullptr, out_id};
     }
     return Status();
@@ -305,33 +293,30 @@ Expected<std::unique_ptr<OpKernel>> prepare_conv_chain(PrepareContext& ctx) {
     c.cout = out_shape[2][1];
     c.oh = out_shape[1][2];
     c.ow = out_shape[1][3];
-    const StageGeom g0 = stage_geom(stages[0], ctx.input_shape(1)), g1 = stage_geom(stages[1], ctx.input_shape(3)),
-                    g2 = stage_geom(stages[2], ctx.input_shape(5));
-    banded = is_pointwise(stages[0], g0) && is_pointwise(stages[2], g2) && g1.group == c.cexp &&
-             ctx.input_shape(3).size() == 4 && ctx.input_shape(3)[1] == 1 && g1.kernel.size() == 2 &&
-             g1.kernel[0] == g1.kernel[1] && g1.strides.size() == 2 && g1.strides[0] == g1.strides[1] &&
-             g1.dilations == std::vector<int64_t>{1, 1} && stages[1].attr_string("auto_pad", "NOTSET") == "NOTSET" &&
-             g1.pads.size() == 4 && c.ow >= kMinWidth && out_shape[0][2] == c.h && out_shape[0][3] == c.w &&
+    auto pointwise = [&](int st) {
+      const nn::Window3d& w = win[st];
+      return w.rank == 2 && stages[st].attr_int("group", 1) == 1 && w.kernel[1] == 1 &&
+             w.kernel[2] == 1 && w.stride[1] == 1 && w.stride[2] == 1 && w.pad_begin[1] == 0 && w.pad_begin[2] == 0 &&
+             w.out[1] == w.in[1] && w.out[2] == w.in[2];
+    };
+    const nn::Window3d& w1 = win[1];
+    // Depthwise: one channel per group, square kernel and stride, no dilation. Rows a band reads past the input are
+    // the conv's bottom padding (out_h implies it, as for the whole conv).
+    banded = pointwise(0) && pointwise(2) && w1.rank == 2 && stages[1].attr_int("group", 1) == c.cexp &&
+             ctx.input_shape(3)[1] == 1 && w1.kernel[1] == w1.kernel[2] && w1.stride[1] == w1.stride[2] &&
+             w1.dilation[1] == 1 && w1.dilation[2] == 1 && w1.pad_begin[1] < w1.kernel[1] &&
+             w1.pad_begin[2] < w1.kernel[2] && c.ow >= kMinWidth &&
              c.cexp * c.h * c.w * static_cast<int64_t>(sizeof(float)) >= kMinExpandedBytes;
-    if (banded) {
-      c.dw.channels = c.cexp;
-      c.dw.in_h = c.h;
-      c.dw.in_w = c.w;
-      c.dw.out_h = c.oh;
-      c.dw.out_w = c.ow;
-      c.dw.kernel_h = c.dw.kernel_w = g1.kernel[0];
-      c.dw.stride_h = c.dw.stride_w = g1.strides[0];
-      c.dw.pad_top = g1.pads[0];
-      c.dw.pad_left = g1.pads[1];
-      // Rows a band reads past the input are the conv's bottom padding (out_h implies it, as for the whole conv).
-      banded = c.dw.pad_top < c.dw.kernel_h && c.dw.pad_left < c.dw.kernel_w;
-      for (int s = 0; s < kStages && banded; ++s) {
-        PrepareContext sc(stages[s], 1, {}, nullptr);
-        auto a = read_fused_activation(sc);
-        if (!a.ok()) return a.status();
-        c.act[s] = a.value();
-      }
-    }
+    c.dw.channels = c.cexp;
+    c.dw.in_h = c.h;
+    c.dw.in_w = c.w;
+    c.dw.out_h = c.oh;
+    c.dw.out_w = c.ow;
+    c.dw.kernel_h = c.dw.kernel_w = w1.kernel[1];
+    c.dw.stride_h = c.dw.stride_w = w1.stride[1];
+    c.dw.pad_top = w1.pad_begin[1];
+    c.dw.pad_left = w1.pad_begin[2];
+    for (int st = 0; st < kStages; ++st) c.act[st] = act[st];
   }
   if (!banded) {
     if (ctx.backend() != "reference") ER_RETURN_IF_ERROR(prepare_stages(ctx.backend()));
