@@ -95,8 +95,12 @@ size_t packed_size(const std::vector<kernels::PackedLhs>& v) {
 bool use_pixel_rows(int64_t pixels, int64_t out_channels) {
   const kernels::GemmUkernel* uk = kernels::default_gemm_ukernel();
   constexpr int64_t kMaxPixels = 512;  // scratch P x Cout; wider maps fill their column tiles anyway
-  // One pixel (squeeze-excitation convs on pooled maps) stays with the GEMV of the column path.
-  if (!uk || pixels < 2 || pixels > kMaxPixels) return false;
+  if (!uk || pixels < 1 || pixels > kMaxPixels) return false;
+  // One pixel (squeeze-excitation convs on pooled maps): a GEMV either way. Weights as the packed right operand
+  // stream one load per FMA (x[k] broadcast); as the left operand each FMA also loads the expanded input column,
+  // and every row panel ends in a lane reduction: 2x slower with the weights in cache (bench_f32_gemm v3s_se_fc*),
+  // 4x in mobilenet_v3_small (features.10 fc1, 576 -> 144: 0.034 -> 0.008 ms in `edgerun bench --profile`).
+  if (pixels == 1) return true;
   auto col_fill = [&](int64_t n) {  // useful share of the columns computed (half-width last tile with `any`)
     const int64_t full = n / uk->nr * uk->nr, rest = n - full;
     const int64_t computed = full + (rest == 0 ? 0 : uk->any && rest <= uk->nr / 2 ? uk->nr / 2 : uk->nr);
@@ -126,6 +130,12 @@ void run_pixel_rows(const kernels::PackedRhs& w, const float* x, int64_t pixels,
   e.bias = ep.bias;
   e.bias_per_column = true;
   if (!ep.residual) e.act = ep.act;
+  if (pixels == 1 && ldx == 1 && ldy == 1 && (!ep.residual || ep.ld_residual == 1)) {
+    e.residual = ep.residual;  // [Cout, 1]: one row of C^T, no transpose
+    e.ld_residual = 1;
+    e.act = ep.act;
+    return kernels::gemm_packed_rhs(x, 1, w.k, w, y, cout, e, pool);
+  }
   float* ct = kernels::conv_scratch(kernels::ConvScratchSlot::kPixelRows, static_cast<size_t>(pixels * cout));
   const bool post_act = ep.residual && ep.act.kind != kernels::Act::kNone;
   auto back = [&](int64_t c0, int64_t c1) {

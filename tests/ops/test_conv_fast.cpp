@@ -197,6 +197,12 @@ const Case kCases[] = {  // "conv-im2col-gemm": im2col or implicit GEMM (the GEM
     {1, 128, 24, 40, 40, 3, 3, 2, 1, 1, 1, "conv-im2col-gemm"},
     {1, 64, 96, 28, 28, 3, 3, 2, 1, 1, 1, "conv-im2col-gemm"},
     {1, 256, 256, 28, 28, 3, 3, 2, 1, 1, 1, "conv-im2col-gemm"},
+    // One output pixel (squeeze-excitation convs on pooled maps): a GEMV over the weights packed as the right
+    // operand, bias / residual / activation in its epilogue (run_pixel_rows), batch 2 image by image.
+    {2, 576, 144, 1, 1, 1, 1, 1, 0, 1, 1, "conv-1x1-gemm-pixel-rows"},
+    {1, 144, 576, 1, 1, 1, 1, 1, 0, 1, 1, "conv-1x1-gemm-pixel-rows"},
+    {1, 16, 8, 1, 1, 1, 1, 1, 0, 1, 1, "conv-1x1-gemm-pixel-rows"},
+    {1, 40, 37, 1, 1, 3, 3, 1, 1, 1, 1, "conv-im2col-gemm"},  // 3x3 on a 1x1 map: 8 taps in the padding
 };
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ConvFast, ::testing::ValuesIn(kCases));
