@@ -18,6 +18,7 @@
 #include "kernels/f32-conv/conv_scratch.h"
 #include "kernels/f32-dwconv/dwconv.h"
 #include "kernels/f32-gemm/gemm.h"
+#include "ops/conv_fast.h"
 #include "ops/fused.h"
 #include "ops/nn_util.h"
 #include "ops/op_registry.h"
@@ -113,11 +114,23 @@ int64_t band_rows(const ChainShape& c) {
 
 class ConvChainBandedKernel : public OpKernel {
  public:
+  // seq == nullptr: bands of kBandBytes, weights packed here. Otherwise (small maps) `seq` runs the chain at one
+  // thread, and with more each thread takes one band of output rows, through the packed weights of seq's 1x1 stages
+  // (p0, p2).
   ConvChainBandedKernel(const ChainShape& c, const float* w0, const float* w1, const float* w2, Tensor b0, Tensor b1,
-                        Tensor b2, bool residual, bool residual_is_x, double flops)
-      : c_(c), residual_(residual), residual_is_x_(residual_is_x), flops_(flops) {
-    w_[0] = kernels::pack_lhs(w0, c.cexp, c.cin, c.cin);
-    w_[2] = kernels::pack_lhs(w2, c.cout, c.cexp, c.cexp);
+                        Tensor b2, bool residual, bool residual_is_x, double flops,
+                        std::unique_ptr<OpKernel> seq = nullptr, const kernels::PackedLhs* p0 = nullptr,
+                        const kernels::PackedLhs* p2 = nullptr)
+      : c_(c), residual_(residual), residual_is_x_(residual_is_x), flops_(flops), seq_(std::move(seq)) {
+    if (seq_) {
+      wp_[0] = p0;
+      wp_[2] = p2;
+    } else {
+      w_[0] = kernels::pack_lhs(w0, c.cexp, c.cin, c.cin);
+      w_[2] = kernels::pack_lhs(w2, c.cout, c.cexp, c.cexp);
+      wp_[0] = &w_[0];
+      wp_[2] = &w_[2];
+    }
     dw_w_.assign(w1, w1 + c.cexp * c.dw.kernel_h * c.dw.kernel_w);
     bias_[0] = std::move(b0);
     bias_[1] = std::move(b1);
@@ -134,33 +147,58 @@ class ConvChainBandedKernel : public OpKernel {
     float* y = ctx.outputs[0]->data<float>();
     ThreadPool* pool = ctx.pool;
     const int threads = pool ? pool->size() : 1;
+    int64_t rows = rows_, bands = bands_, in_rows = in_rows_;
+    if (seq_) {
+      if (threads <= 1 || c_.oh < 2) return seq_->run(ctx);
+      // One band per thread while its expanded rows stay within half the L2. Larger (mobilenet_v2's 144 x 56x56
+      // blocks, 960 KB per thread) it slowed them 15-25 % against the stage kernels, and bands of kBandBytes
+      // (several per thread) 0-10 % (mobilenet_v2 features.3 / 4, two threads, profile).
+      constexpr int64_t kThreadBandBytes = 512 * 1024;
+      rows = (c_.oh + threads - 1) / threads;
+      bands = (c_.oh + rows - 1) / rows;
+      in_rows = (rows - 1) * c_.dw.stride_h + c_.dw.kernel_h;
+      if (c_.cexp * in_rows * c_.w * static_cast<int64_t>(sizeof(float)) > kThreadBandBytes) return seq_->run(ctx);
+    }
     const int64_t in_plane = c_.h * c_.w, out_plane = c_.oh * c_.ow;
     for (int64_t n = 0; n < c_.batch; ++n) {
       const float* xn = x + n * c_.cin * in_plane;
       const float* zn = z ? z + n * c_.cout * out_plane : nullptr;
       float* yn = y + n * c_.cout * out_plane;
-      if (threads > 1 && bands_ > 1) {
-        pool->parallel_for(bands_, [&](int64_t b0, int64_t b1, int) { run_bands(xn, zn, yn, b0, b1); });
+      if (threads > 1 && bands > 1) {
+        pool->parallel_for(bands, [&](int64_t b0, int64_t b1, int) { run_bands(xn, zn, yn, b0, b1, rows, in_rows); });
       } else {
-        run_bands(xn, zn, yn, 0, bands_);
+        run_bands(xn, zn, yn, 0, bands, rows, in_rows);
       }
     }
     return Status();
   }
-  size_t packed_bytes() const override { return w_[0].bytes() + w_[2].bytes() + dw_w_.size() * sizeof(float); }
-  std::vector<int> packed_inputs() const override { return {1, 3, 5}; }
-  const char* variant() const override { return "conv-chain-banded"; }
+  size_t packed_bytes() const override {
+    return seq_ ? seq_->packed_bytes() + dw_w_.size() * sizeof(float)
+                : w_[0].bytes() + w_[2].bytes() + dw_w_.size() * sizeof(float);
+  }
+  std::vector<int> packed_inputs() const override {
+    if (!seq_) return {1, 3, 5};
+    std::vector<int> v;  // what neither path reads: seq's packed inputs among the weights
+    for (int i : seq_->packed_inputs())
+      if (i == 1 || i == 3 || i == 5) v.push_back(i);
+    return v;
+  }
+  const char* variant() const override { return seq_ ? "conv-chain-thread-bands" : "conv-chain-banded"; }
   double flops() const override { return flops_; }
   // The output rows of a band are written after the band's input rows are read, but a later band (or another
   // thread's first band) reads input rows above its own: Y may take Z's buffer only when Z is not X.
-  int in_place_input() const override { return residual_ && !residual_is_x_ ? kResidualInput : -1; }
+  int in_place_input() const override {
+    if (!residual_ || residual_is_x_) return -1;
+    return seq_ ? seq_->in_place_input() : kResidualInput;
+  }
 
  private:
   // Bands [b0, b1) of one image, on the calling thread.
-  void run_bands(const float* x, const float* z, float* y, int64_t b0, int64_t b1) const {
+  void run_bands(const float* x, const float* z, float* y, int64_t b0, int64_t b1, int64_t rows,
+                 int64_t in_rows) const {
     const kernels::DwConvParams& d = c_.dw;
     const int64_t s = d.stride_h, pad = d.pad_top, k = d.kernel_h, w = c_.w;
-    const int64_t e_cs = in_rows_ * w, d_cs = rows_ * c_.ow;  // channel strides of the two scratches
+    const int64_t e_cs = in_rows * w, d_cs = rows * c_.ow;  // channel strides of the two scratches
     float* e = kernels::conv_scratch(kernels::ConvScratchSlot::kChainExpanded, static_cast<size_t>(c_.cexp * e_cs));
     float* dws = kernels::conv_scratch(kernels::ConvScratchSlot::kChainDepthwise, static_cast<size_t>(c_.cexp * d_cs));
     kernels::Epilogue ep[kStages];
@@ -170,7 +208,7 @@ class ConvChainBandedKernel : public OpKernel {
     }
     int64_t lo = 0, hi = 0;  // expanded input rows [lo, hi) held in e (row lo at the top of each channel)
     for (int64_t b = b0; b < b1; ++b) {
-      const int64_t o0 = b * rows_, o1 = std::min(c_.oh, o0 + rows_);
+      const int64_t o0 = b * rows, o1 = std::min(c_.oh, o0 + rows);
       const int64_t i0 = std::max<int64_t>(0, o0 * s - pad), i1 = std::min(c_.h, (o1 - 1) * s - pad + k);
       int64_t from = i0;
       if (b > b0 && i0 >= lo && i0 < hi) {  // rows [i0, hi) were expanded for the previous band: move them up
@@ -180,7 +218,7 @@ class ConvChainBandedKernel : public OpKernel {
         from = hi;
       }
       if (i1 > from)
-        kernels::gemm_packed_lhs(w_[0], x + from * w, (i1 - from) * w, c_.h * w, e + (from - i0) * w, e_cs, ep[0],
+        kernels::gemm_packed_lhs(*wp_[0], x + from * w, (i1 - from) * w, c_.h * w, e + (from - i0) * w, e_cs, ep[0],
                                  nullptr);
       lo = i0;
       hi = i1;
@@ -196,18 +234,20 @@ class ConvChainBandedKernel : public OpKernel {
         e2.residual = z + o0 * c_.ow;
         e2.ld_residual = c_.oh * c_.ow;
       }
-      kernels::gemm_packed_lhs(w_[2], dws, (o1 - o0) * c_.ow, d_cs, y + o0 * c_.ow, c_.oh * c_.ow, e2, nullptr);
+      kernels::gemm_packed_lhs(*wp_[2], dws, (o1 - o0) * c_.ow, d_cs, y + o0 * c_.ow, c_.oh * c_.ow, e2, nullptr);
     }
   }
 
   ChainShape c_;
   kernels::PackedLhs w_[kStages];  // [0]: expand, [2]: project ([1] unused: the depthwise weights are dw_w_)
+  const kernels::PackedLhs* wp_[kStages] = {};  // &w_[s], or seq_'s
   std::vector<float> dw_w_;
   Tensor bias_[kStages];
   const kernels::DwConvKernel* uk_ = nullptr;
   bool residual_ = false, residual_is_x_ = false;
   double flops_ = 0.0;
   int64_t rows_ = 0, bands_ = 0, in_rows_ = 0;
+  std::unique_ptr<OpKernel> seq_;
 };
 
 // Banding pays where the expanded tensor of one image is well beyond the L2 cache and its rows fill vectors. Measured
@@ -283,6 +323,7 @@ Expected<std::unique_ptr<OpKernel>> prepare_conv_chain(PrepareContext& ctx) {
   for (int s = 0; s < kStages && banded; ++s)
     if (!ctx.constant_input(1 + 2 * s) || (ctx.has_input(2 + 2 * s) && !ctx.constant_input(2 + 2 * s))) banded = false;
   ChainShape c;
+  bool thread_bands = false;  // small map: the stage kernels at one thread, one band of rows per thread with more
   if (banded) {
     const Shape& xs = ctx.input_shape(0);
     c.batch = xs[0];
@@ -305,7 +346,9 @@ Expected<std::unique_ptr<OpKernel>> prepare_conv_chain(PrepareContext& ctx) {
     banded = pointwise(0) && pointwise(2) && w1.rank == 2 && stages[1].attr_int("group", 1) == c.cexp &&
              ctx.input_shape(3)[1] == 1 && w1.kernel[1] == w1.kernel[2] && w1.stride[1] == w1.stride[2] &&
              w1.dilation[1] == 1 && w1.dilation[2] == 1 && w1.pad_begin[1] < w1.kernel[1] &&
-             w1.pad_begin[2] < w1.kernel[2] && c.ow >= kMinWidth &&
+             w1.pad_begin[2] < w1.kernel[2];
+    thread_bands = banded;
+    banded = banded && c.ow >= kMinWidth &&
              c.cexp * c.h * c.w * static_cast<int64_t>(sizeof(float)) >= kMinExpandedBytes;
     c.dw.channels = c.cexp;
     c.dw.in_h = c.h;
@@ -318,17 +361,28 @@ Expected<std::unique_ptr<OpKernel>> prepare_conv_chain(PrepareContext& ctx) {
     c.dw.pad_left = w1.pad_begin[2];
     for (int st = 0; st < kStages; ++st) c.act[st] = act[st];
   }
-  if (!banded) {
-    if (ctx.backend() != "reference") ER_RETURN_IF_ERROR(prepare_stages(ctx.backend()));
-    for (int s = 0; s < kStages - 1; ++s) ctx.set_output(s + 1, dt, out_shape[s]);
-    return std::unique_ptr<OpKernel>(new ConvChainSeqKernel(kernels, residual));
-  }
-  // The intermediate tensors exist only as bands in scratch: outputs 1 and 2 are empty.
-  for (int s = 0; s < kStages - 1; ++s) ctx.set_output(s + 1, dt, Shape{0});
   const double flops = 2.0 * static_cast<double>(c.batch) *
                        static_cast<double>(c.cexp * c.cin * c.h * c.w + c.cexp * c.dw.kernel_h * c.dw.kernel_w * c.oh * c.ow +
                                            c.cout * c.cexp * c.oh * c.ow);
   const bool residual_is_x = residual && ctx.input(kResidualInput).value_id == ctx.input(0).value_id;
+  if (!banded) {
+    if (ctx.backend() != "reference") ER_RETURN_IF_ERROR(prepare_stages(ctx.backend()));
+    for (int s = 0; s < kStages - 1; ++s) ctx.set_output(s + 1, dt, out_shape[s]);
+    // Two threads on a small map: the stage kernels split each conv their own way (the GEMMs by output channels,
+    // the depthwise conv by channels), so every node reads what the other core wrote (mobilenet_v2's 14x14 blocks
+    // ran slower at two threads than at one). One band of output rows per thread keeps a block's data on one core;
+    // the K - stride input rows the bands share are expanded by both.
+    const kernels::PackedLhs* p0 = thread_bands ? fast_conv_packed_lhs(*kernels[0]) : nullptr;
+    const kernels::PackedLhs* p2 = thread_bands ? fast_conv_packed_lhs(*kernels[2]) : nullptr;
+    auto seq = std::unique_ptr<OpKernel>(new ConvChainSeqKernel(kernels, residual));
+    if (!p0 || !p2 || c.oh < 2) return seq;
+    return std::unique_ptr<OpKernel>(new ConvChainBandedKernel(
+        c, nullptr, ctx.constant_input(3)->data<float>(), nullptr, nn::constant_as_f32(ctx, 2),
+        nn::constant_as_f32(ctx, 4), nn::constant_as_f32(ctx, 6), residual, residual_is_x, flops, std::move(seq), p0,
+        p2));
+  }
+  // The intermediate tensors exist only as bands in scratch: outputs 1 and 2 are empty.
+  for (int s = 0; s < kStages - 1; ++s) ctx.set_output(s + 1, dt, Shape{0});
   return std::unique_ptr<OpKernel>(new ConvChainBandedKernel(
       c, ctx.constant_input(1)->data<float>(), ctx.constant_input(3)->data<float>(),
       ctx.constant_input(5)->data<float>(), nn::constant_as_f32(ctx, 2), nn::constant_as_f32(ctx, 4),

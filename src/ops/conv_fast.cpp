@@ -182,6 +182,7 @@ class Conv1x1Kernel : public FastConvKernel {
   }
   size_t packed_bytes() const override { return packed_size(w_) + wt_.bytes(); }
   const char* variant() const override { return w_.empty() ? "conv-1x1-gemm-pixel-rows" : "conv-1x1-gemm"; }
+  const kernels::PackedLhs* packed_lhs() const { return w_.size() == 1 ? &w_[0] : nullptr; }
 
  private:
   bool residual_in_place() const override { return true; }
@@ -529,6 +530,11 @@ int choose_winograd_tile(const FastConvParams& p) {
 }
 
 }  // namespace
+
+const kernels::PackedLhs* fast_conv_packed_lhs(const OpKernel& k) {
+  const auto* c = dynamic_cast<const Conv1x1Kernel*>(&k);
+  return c ? c->packed_lhs() : nullptr;
+}
 
 std::unique_ptr<OpKernel> prepare_fast_conv(const PrepareContext& ctx, const FastConvParams& p) {
   if (ctx.reference_kernels() || p.win.rank != 2) return nullptr;

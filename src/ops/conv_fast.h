@@ -11,6 +11,9 @@
 #include "ops/op_registry.h"
 
 namespace edgerun {
+namespace kernels {
+struct PackedLhs;
+}
 
 struct FastConvParams {
   int64_t batch = 0, in_channels = 0, out_channels = 0, group = 1;
@@ -22,5 +25,9 @@ struct FastConvParams {
 // A fast kernel for this node, or nullptr when none applies (not 2-D float32 with constant W, or
 // ctx.reference_kernels()): the caller then uses the reference kernel.
 std::unique_ptr<OpKernel> prepare_fast_conv(const PrepareContext& ctx, const FastConvParams& p);
+
+// The weights W [Cout, Cin] of a one-group 1x1 kernel made by prepare_fast_conv, packed as the GEMM's left operand
+// (output pixels in the columns), or nullptr for any other kernel (pixel rows included). Owned by the kernel.
+const kernels::PackedLhs* fast_conv_packed_lhs(const OpKernel& k);
 
 }  // namespace edgerun
