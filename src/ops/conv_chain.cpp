@@ -9,7 +9,9 @@
 // band from a second scratch and writes the band's output rows. The expanded and depthwise tensors never exist
 // whole (they stay in L2 instead of being written to and read back from memory), and consecutive bands keep the
 // input rows they share (K - stride rows) instead of computing them twice. Elsewhere the three kernels run one
-// after the other into the node's outputs 1 and 2 (the intermediate tensors, planned by the memory plan as before).
+// after the other into the node's outputs 1 and 2 (the intermediate tensors, planned by the memory plan as before),
+// except with two or more threads on small maps, where each thread runs the whole chain on its own band of output
+// rows (through the stage kernels' packed weights), so that no conv reads what another core wrote.
 #include <algorithm>
 #include <cstring>
 #include <string>
