@@ -139,8 +139,6 @@ class ConvChainBandedKernel : public OpKernel {
     bias_[2] = std::move(b2);
     uk_ = kernels::select_dwconv(c.dw);
     rows_ = band_rows(c);
-    bands_ = (c.oh + rows_ - 1) / rows_;
-    in_rows_ = (rows_ - 1) * c.dw.stride_h + c.dw.kernel_h;
   }
 
   Status run(KernelContext& ctx) override {
@@ -149,27 +147,27 @@ class ConvChainBandedKernel : public OpKernel {
     float* y = ctx.outputs[0]->data<float>();
     ThreadPool* pool = ctx.pool;
     const int threads = pool ? pool->size() : 1;
-    int64_t rows = rows_, bands = bands_, in_rows = in_rows_;
+    int64_t rows = rows_;
     if (seq_) {
-      if (threads <= 1 || c_.oh < 2) return seq_->run(ctx);
+      if (threads <= 1) return seq_->run(ctx);
       // One band per thread while its expanded rows stay within half the L2. Larger (mobilenet_v2's 144 x 56x56
       // blocks, 960 KB per thread) it slowed them 15-25 % against the stage kernels, and bands of kBandBytes
       // (several per thread) 0-10 % (mobilenet_v2 features.3 / 4, two threads, profile).
       constexpr int64_t kThreadBandBytes = 512 * 1024;
       rows = (c_.oh + threads - 1) / threads;
-      bands = (c_.oh + rows - 1) / rows;
-      in_rows = (rows - 1) * c_.dw.stride_h + c_.dw.kernel_h;
-      if (c_.cexp * in_rows * c_.w * static_cast<int64_t>(sizeof(float)) > kThreadBandBytes) return seq_->run(ctx);
+      if (c_.cexp * input_rows(rows) * c_.w * static_cast<int64_t>(sizeof(float)) > kThreadBandBytes)
+        return seq_->run(ctx);
     }
+    const int64_t bands = (c_.oh + rows - 1) / rows;
     const int64_t in_plane = c_.h * c_.w, out_plane = c_.oh * c_.ow;
     for (int64_t n = 0; n < c_.batch; ++n) {
       const float* xn = x + n * c_.cin * in_plane;
       const float* zn = z ? z + n * c_.cout * out_plane : nullptr;
       float* yn = y + n * c_.cout * out_plane;
       if (threads > 1 && bands > 1) {
-        pool->parallel_for(bands, [&](int64_t b0, int64_t b1, int) { run_bands(xn, zn, yn, b0, b1, rows, in_rows); });
+        pool->parallel_for(bands, [&](int64_t b0, int64_t b1, int) { run_bands(xn, zn, yn, b0, b1, rows); });
       } else {
-        run_bands(xn, zn, yn, 0, bands, rows, in_rows);
+        run_bands(xn, zn, yn, 0, bands, rows);
       }
     }
     return Status();
@@ -195,12 +193,14 @@ class ConvChainBandedKernel : public OpKernel {
   }
 
  private:
-  // Bands [b0, b1) of one image, on the calling thread.
-  void run_bands(const float* x, const float* z, float* y, int64_t b0, int64_t b1, int64_t rows,
-                 int64_t in_rows) const {
+  // Input rows of the depthwise conv that a band of `rows` output rows reads.
+  int64_t input_rows(int64_t rows) const { return (rows - 1) * c_.dw.stride_h + c_.dw.kernel_h; }
+
+  // Bands [b0, b1) of `rows` output rows each (the last one shorter) of one image, on the calling thread.
+  void run_bands(const float* x, const float* z, float* y, int64_t b0, int64_t b1, int64_t rows) const {
     const kernels::DwConvParams& d = c_.dw;
     const int64_t s = d.stride_h, pad = d.pad_top, k = d.kernel_h, w = c_.w;
-    const int64_t e_cs = in_rows * w, d_cs = rows * c_.ow;  // channel strides of the two scratches
+    const int64_t e_cs = input_rows(rows) * w, d_cs = rows * c_.ow;  // channel strides of the two scratches
     float* e = kernels::conv_scratch(kernels::ConvScratchSlot::kChainExpanded, static_cast<size_t>(c_.cexp * e_cs));
     float* dws = kernels::conv_scratch(kernels::ConvScratchSlot::kChainDepthwise, static_cast<size_t>(c_.cexp * d_cs));
     kernels::Epilogue ep[kStages];
@@ -248,7 +248,7 @@ class ConvChainBandedKernel : public OpKernel {
   const kernels::DwConvKernel* uk_ = nullptr;
   bool residual_ = false, residual_is_x_ = false;
   double flops_ = 0.0;
-  int64_t rows_ = 0, bands_ = 0, in_rows_ = 0;
+  int64_t rows_ = 0;  // output rows per band without seq_ (band_rows)
   std::unique_ptr<OpKernel> seq_;
 };
 
@@ -325,7 +325,7 @@ Expected<std::unique_ptr<OpKernel>> prepare_conv_chain(PrepareContext& ctx) {
   for (int s = 0; s < kStages && banded; ++s)
     if (!ctx.constant_input(1 + 2 * s) || (ctx.has_input(2 + 2 * s) && !ctx.constant_input(2 + 2 * s))) banded = false;
   ChainShape c;
-  bool thread_bands = false;  // small map: the stage kernels at one thread, one band of rows per thread with more
+  bool bandable = false;  // the shapes allow bands (large maps run banded, small ones in thread bands)
   if (banded) {
     const Shape& xs = ctx.input_shape(0);
     c.batch = xs[0];
@@ -349,7 +349,7 @@ Expected<std::unique_ptr<OpKernel>> prepare_conv_chain(PrepareContext& ctx) {
              ctx.input_shape(3)[1] == 1 && w1.kernel[1] == w1.kernel[2] && w1.stride[1] == w1.stride[2] &&
              w1.dilation[1] == 1 && w1.dilation[2] == 1 && w1.pad_begin[1] < w1.kernel[1] &&
              w1.pad_begin[2] < w1.kernel[2];
-    thread_bands = banded;
+    bandable = banded;
     banded = banded && c.ow >= kMinWidth &&
              c.cexp * c.h * c.w * static_cast<int64_t>(sizeof(float)) >= kMinExpandedBytes;
     c.dw.channels = c.cexp;
@@ -374,8 +374,8 @@ Expected<std::unique_ptr<OpKernel>> prepare_conv_chain(PrepareContext& ctx) {
     // the depthwise conv by channels), so every node reads what the other core wrote (mobilenet_v2's 14x14 blocks
     // ran slower at two threads than at one). One band of output rows per thread keeps a block's data on one core;
     // the K - stride input rows the bands share are expanded by both.
-    const kernels::PackedLhs* p0 = thread_bands ? fast_conv_packed_lhs(*kernels[0]) : nullptr;
-    const kernels::PackedLhs* p2 = thread_bands ? fast_conv_packed_lhs(*kernels[2]) : nullptr;
+    const kernels::PackedLhs* p0 = bandable ? fast_conv_packed_lhs(*kernels[0]) : nullptr;
+    const kernels::PackedLhs* p2 = bandable ? fast_conv_packed_lhs(*kernels[2]) : nullptr;
     auto seq = std::unique_ptr<OpKernel>(new ConvChainSeqKernel(kernels, residual));
     if (!p0 || !p2 || c.oh < 2) return seq;
     return std::unique_ptr<OpKernel>(new ConvChainBandedKernel(
