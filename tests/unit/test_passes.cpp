@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -284,6 +285,125 @@ TEST(Passes, ConvNotFusedWhenUnsafe) {
   ASSERT_TRUE(m);
   EXPECT_EQ(passes::fuse_conv_epilogues(*m), 0);
   EXPECT_EQ(m->graph.nodes.size(), 6u);
+}
+
+// A "Focus" space-to-depth: four phases x[:, :, a::2, b::2] (`order` gives (a, b) per Concat slot), each made by
+// two Slices (axis 2, then axis 3, as YOLOX exports it) or one Slice over both axes, concatenated on channels.
+void add_focus(t::GraphParts& p, const std::string& x, const std::string& y,
+               const std::vector<std::pair<int, int>>& order, bool one_slice, int64_t step = 2) {
+  auto i64 = [&](const std::string& name, std::vector<int64_t> v) {
+    p.initializers.push_back(t::tensor_raw(name, 7, {static_cast<int64_t>(v.size())}, t::bytes_of(v)));
+  };
+  i64("st", {step, step});
+  i64("st1", {step});
+  i64("ax23", {2, 3});
+  i64("ax2", {2});
+  i64("ax3", {3});
+  i64("end", {INT64_MAX});
+  i64("end2", {INT64_MAX, INT64_MAX});
+  for (int v = 0; v < 2; ++v) i64("s" + std::to_string(v), {v});
+  for (int a = 0; a < 2; ++a)
+    for (int b = 0; b < 2; ++b) i64("s" + std::to_string(a) + std::to_string(b), {a, b});
+  std::vector<std::string> phases;
+  for (size_t k = 0; k < order.size(); ++k) {
+    const std::string a = std::to_string(order[k].first), b = std::to_string(order[k].second);
+    const std::string out = y + "_p" + std::to_string(k);
+    if (one_slice) {
+      p.nodes.push_back(t::node("Slice", {x, "s" + a + b, "end2", "ax23", "st"}, {out}));
+    } else {
+      p.nodes.push_back(t::node("Slice", {x, "s" + a, "end", "ax2", "st1"}, {out + "_r"}));
+      p.nodes.push_back(t::node("Slice", {out + "_r", "s" + b, "end", "ax3", "st1"}, {out}));
+    }
+    phases.push_back(out);
+  }
+  p.nodes.push_back(t::node("Concat", phases, {y}, "", {t::attr_int("axis", 1)}));
+}
+
+// Conv with Cin = 4 * c, random weights W<tag> / bias B<tag>.
+void add_conv_k(t::GraphParts& p, const std::string& x, const std::string& y, const std::string& tag, int64_t cin,
+                int64_t cout, int64_t k, int64_t stride, const std::vector<int64_t>& pads, uint32_t seed) {
+  const int64_t nw = cout * cin * k * k;
+  p.initializers.push_back(t::tensor_f32("W" + tag, {cout, cin, k, k}, random_floats(static_cast<size_t>(nw), seed)));
+  p.initializers.push_back(t::tensor_f32("B" + tag, {cout}, random_floats(static_cast<size_t>(cout), seed + 1)));
+  p.nodes.push_back(t::node("Conv", {x, "W" + tag, "B" + tag}, {y}, "conv" + tag,
+                            {t::attr_ints("pads", pads), t::attr_ints("kernel_shape", {k, k}),
+                             t::attr_ints("strides", {stride, stride})}));
+}
+
+const std::vector<std::pair<int, int>> kYoloxOrder = {{0, 0}, {1, 0}, {0, 1}, {1, 1}};
+
+TEST(Passes, SpaceToDepthFoldsIntoConv) {
+  struct Case {
+    bool one_slice;
+    std::vector<std::pair<int, int>> order;
+    int64_t k, stride;
+    std::vector<int64_t> pads;
+    std::vector<int64_t> dims;  // X
+  };
+  const std::vector<Case> cases = {
+      {false, kYoloxOrder, 3, 1, {1, 1, 1, 1}, {1, 3, 12, 10}},             // YOLOX's stem
+      {true, {{1, 1}, {0, 0}, {1, 0}, {0, 1}}, 3, 2, {1, 0, 0, 1}, {2, 2, 10, 14}},  // strided, uneven pads, batch 2
+      {true, kYoloxOrder, 1, 1, {0, 0, 0, 0}, {1, 5, 6, 8}},                // 1x1 -> 2x2 stride 2
+      {false, {{0, 1}, {1, 1}, {1, 0}, {0, 0}}, 3, 1, {0, 0, 0, 0}, {1, 1, 8, 8}},  // no padding
+  };
+  for (size_t ci = 0; ci < cases.size(); ++ci) {
+    const Case& c = cases[ci];
+    SCOPED_TRACE("case " + std::to_string(ci));
+    t::GraphParts p;
+    p.inputs = {f32_input("X", c.dims)};
+    add_focus(p, "X", "F", c.order, c.one_slice);
+    add_conv_k(p, "F", "c", "0", 4 * c.dims[1], 6, c.k, c.stride, c.pads, 7 + static_cast<uint32_t>(ci));
+    p.nodes.push_back(t::node("Sigmoid", {"c"}, {"sg"}));
+    p.nodes.push_back(t::node("Mul", {"sg", "c"}, {"Y"}));
+    p.outputs = {t::value_info("Y", 1, {}, {}, false)};
+    auto m = load(p);
+    ASSERT_TRUE(m);
+    Model before = *m;
+    EXPECT_EQ(passes::fold_space_to_depth_into_conv(*m), 1);
+    ASSERT_EQ(op_types(*m), (std::vector<std::string>{"Conv", "Sigmoid", "Mul"}));
+    const Node& conv = m->graph.nodes[0];
+    EXPECT_EQ(m->graph.values[static_cast<size_t>(conv.inputs[0])].name, "X");
+    EXPECT_EQ(conv.attr_ints("kernel_shape"), (std::vector<int64_t>{2 * c.k, 2 * c.k}));
+    EXPECT_EQ(conv.attr_ints("strides"), (std::vector<int64_t>{2 * c.stride, 2 * c.stride}));
+    std::vector<int64_t> pads2;
+    for (int64_t v : c.pads) pads2.push_back(2 * v);
+    EXPECT_EQ(conv.attr_ints("pads"), pads2);
+    const int64_t n = c.dims[0] * c.dims[1] * c.dims[2] * c.dims[3];
+    Tensor x = Tensor::from_vector(DType::kFloat32, c.dims, random_floats(static_cast<size_t>(n), 3));
+    // The folded model (reference kernels, as rewritten) against the model as written: the same products.
+    expect_close(run(before, 0, "reference", {x}), run(*m, 0, "reference", {x}));
+    expect_optimized_matches(before, {x});
+  }
+}
+
+TEST(Passes, SpaceToDepthNotFoldedWhenUnsafe) {
+  auto build = [&](const std::vector<int64_t>& dims, const std::vector<std::pair<int, int>>& order, int64_t step,
+                   bool concat_shared) {
+    t::GraphParts p;
+    p.inputs = {f32_input("X", dims)};
+    add_focus(p, "X", "F", order, false, step);
+    add_conv_k(p, "F", "Y", "0", 4 * 3, 4, 3, 1, {1, 1, 1, 1}, 5);
+    p.outputs = {t::value_info("Y", 1, {}, {}, false)};
+    if (concat_shared) {
+      p.nodes.push_back(t::node("Relu", {"F"}, {"Z"}));
+      p.outputs.push_back(t::value_info("Z", 1, {}, {}, false));
+    }
+    return load(p);
+  };
+  // Odd height (the phases differ in size, the Concat fails); a dynamic height; a phase taken twice; step 3;
+  // the space-to-depth also read by another node.
+  std::vector<std::unique_ptr<Model>> models;
+  models.push_back(build({1, 3, 9, 8}, kYoloxOrder, 2, false));
+  models.push_back(build({1, 3, -1, 8}, kYoloxOrder, 2, false));
+  models.push_back(build({1, 3, 8, 8}, {{0, 0}, {1, 0}, {0, 1}, {0, 0}}, 2, false));
+  models.push_back(build({1, 3, 12, 12}, kYoloxOrder, 3, false));
+  models.push_back(build({1, 3, 8, 8}, kYoloxOrder, 2, true));
+  for (size_t k = 0; k < models.size(); ++k) {
+    ASSERT_TRUE(models[k]);
+    const size_t nodes = models[k]->graph.nodes.size();
+    EXPECT_EQ(passes::fold_space_to_depth_into_conv(*models[k]), 0) << "model " << k;
+    EXPECT_EQ(models[k]->graph.nodes.size(), nodes) << "model " << k;
+  }
 }
 
 // MatMul + bias + GELU in two arrangements; Gemm + Relu.

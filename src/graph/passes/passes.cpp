@@ -16,6 +16,7 @@ bool can_run(const char* op_type) { return OpRegistry::get().find(kEdgerunDomain
 Status optimize_model(Model& model, int level, const std::string& backend) {
   if (level <= 0) return Status();
   passes::remove_identity_nodes(model);
+  passes::fold_space_to_depth_into_conv(model);
   passes::fold_batchnorm_into_conv(model);
   passes::fold_scale_bias_into_conv(model);
   passes::match_hard_activations(model);

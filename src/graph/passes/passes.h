@@ -18,6 +18,7 @@ namespace passes {
 
 // Each pass returns how many rewrites it made.
 int remove_identity_nodes(Model& m);     // Identity, inference Dropout
+int fold_space_to_depth_into_conv(Model& m);  // Concat of x[:, :, a::2, b::2] Slices ("Focus") -> Conv on x
 int fold_batchnorm_into_conv(Model& m);  // Conv(const W, B?) -> BatchNormalization
 int fold_scale_bias_into_conv(Model& m); // Conv(const W, B?) -> Mul/Div/Add/Sub by per-channel or scalar constants
 int match_hard_activations(Model& m);    // x * Clip(x + 3, 0, 6) / 6 -> HardSwish; Clip(x + 3, 0, 6) / 6 -> HardSigmoid
