@@ -44,6 +44,20 @@ inline __m256 expm1_reduced(__m256 r) {
   return _mm256_fmadd_ps(_mm256_mul_ps(r, r), p, r);
 }
 
+// e^r on the reduced range (vmath_consts.h kP*). NEG: of -r, given r (Horner with fnmadd: p(-r) exactly).
+template <bool NEG = false>
+inline __m256 exp_reduced(__m256 r) {
+  const auto step = [&](__m256 p, float c) {
+    return NEG ? _mm256_fnmadd_ps(p, r, _mm256_set1_ps(c)) : _mm256_fmadd_ps(p, r, _mm256_set1_ps(c));
+  };
+  __m256 p = step(_mm256_set1_ps(kP6), kP5);
+  p = step(p, kP4);
+  p = step(p, kP3);
+  p = step(p, kP2);
+  p = step(p, 1.0f);
+  return step(p, 1.0f);
+}
+
 inline __m256 keep_nan(__m256 x, __m256 y) {
   return _mm256_blendv_ps(y, _mm256_add_ps(x, x), _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
 }
@@ -62,7 +76,7 @@ inline __m256 exp8_ordered(__m256 x) {
   const __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(kExpMin)), _mm256_set1_ps(kExpMax));
   __m256i n;
   const __m256 r = reduce(xc, &n);
-  const __m256 p = _mm256_add_ps(_mm256_set1_ps(1.0f), expm1_reduced(r));
+  const __m256 p = exp_reduced(r);
   const __m256i n1 = _mm256_srai_epi32(n, 1);
   return _mm256_mul_ps(_mm256_mul_ps(p, pow2i(n1)), pow2i(_mm256_sub_epi32(n, n1)));
 }
@@ -83,8 +97,19 @@ inline __m256 sigmoid8(__m256 x) {
 }
 
 // x / (1 + e^-x) (as vmath-scalar's silu1); a NaN x gives x quieted through the division.
+// e^-x without negating x: every step of exp8_ordered(-x) has its exact negative here (u = x clamped to
+// [-kExpMax, -kExpMin] is -xc; n = round(u * -log2e) is the same n; u + n ln2hi + n ln2lo is -r, rounded at the
+// same places as roundings are sign-symmetric; the polynomial takes -r through fnmadd), so the result is
+// bit-identical to the plain form with one operation fewer.
 inline __m256 silu8(__m256 x) {
-  const __m256 e = exp8_ordered(_mm256_sub_ps(_mm256_setzero_ps(), x));
+  const __m256 u = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-kExpMax)), _mm256_set1_ps(-kExpMin));
+  const __m256 nf = _mm256_round_ps(_mm256_mul_ps(u, _mm256_set1_ps(-kLog2e)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 nr = _mm256_fmadd_ps(nf, _mm256_set1_ps(kLn2Hi), u);
+  nr = _mm256_fmadd_ps(nf, _mm256_set1_ps(kLn2Lo), nr);
+  const __m256 p = exp_reduced<true>(nr);
+  const __m256i n = _mm256_cvtps_epi32(nf);
+  const __m256i n1 = _mm256_srai_epi32(n, 1);
+  const __m256 e = _mm256_mul_ps(_mm256_mul_ps(p, pow2i(n1)), pow2i(_mm256_sub_epi32(n, n1)));
   return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
 }
 

@@ -48,6 +48,18 @@ inline V expm1_reduced(V r) {
   return vfmaq_f32(r, vmulq_f32(r, r), p);
 }
 
+// e^r on the reduced range (vmath_consts.h kP*). NEG: of -r, given r (Horner with fms: p(-r) exactly).
+template <bool NEG = false>
+inline V exp_reduced(V r) {
+  const auto step = [&](V p, float c) { return NEG ? vfmsq_f32(vdupq_n_f32(c), p, r) : vfmaq_f32(vdupq_n_f32(c), p, r); };
+  V p = step(vdupq_n_f32(kP6), kP5);
+  p = step(p, kP4);
+  p = step(p, kP3);
+  p = step(p, kP2);
+  p = step(p, 1.0f);
+  return step(p, 1.0f);
+}
+
 inline V keep_nan(V x, V y) { return vbslq_f32(vceqq_f32(x, x), y, vaddq_f32(x, x)); }
 
 // Reduced argument r and integer n with v = n ln2 + r.
@@ -63,7 +75,7 @@ inline V exp4(V x) {
   const V xc = vminq_f32(vmaxq_f32(x, vdupq_n_f32(kExpMin)), vdupq_n_f32(kExpMax));
   int32x4_t n;
   const V r = reduce(xc, &n);
-  const V p = vaddq_f32(vdupq_n_f32(1.0f), expm1_reduced(r));
+  const V p = exp_reduced(r);
   const int32x4_t n1 = vshrq_n_s32(n, 1);
   const V y = vmulq_f32(vmulq_f32(p, pow2i(n1)), pow2i(vsubq_s32(n, n1)));
   return keep_nan(x, y);
@@ -81,7 +93,18 @@ inline V sigmoid4(V x) {
 }
 
 // x / (1 + e^-x) (as vmath-scalar's silu1); a NaN x gives NaN through the division.
-inline V silu4(V x) { return vdivq_f32(x, vaddq_f32(vdupq_n_f32(1.0f), exp4(vnegq_f32(x)))); }
+// e^-x without negating x, as vmath-avx2's silu8 (the same values as exp4(-x)).
+inline V silu4(V x) {
+  const V u = vminq_f32(vmaxq_f32(x, vdupq_n_f32(-kExpMax)), vdupq_n_f32(-kExpMin));
+  const V nf = vrndnq_f32(vmulq_f32(u, vdupq_n_f32(-kLog2e)));
+  V nr = vfmaq_f32(u, nf, vdupq_n_f32(kLn2Hi));
+  nr = vfmaq_f32(nr, nf, vdupq_n_f32(kLn2Lo));
+  const V p = exp_reduced<true>(nr);
+  const int32x4_t n = vcvtq_s32_f32(nf);
+  const int32x4_t n1 = vshrq_n_s32(n, 1);
+  const V e = vmulq_f32(vmulq_f32(p, pow2i(n1)), pow2i(vsubq_s32(n, n1)));
+  return vdivq_f32(x, vaddq_f32(vdupq_n_f32(1.0f), e));
+}
 
 inline V tanh4(V x) {
   const V a = vminq_f32(vabsq_f32(x), vdupq_n_f32(kTanhMax));

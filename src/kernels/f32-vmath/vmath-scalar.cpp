@@ -33,13 +33,24 @@ inline float expm1_reduced(float r) {
   return (r * r) * p + r;
 }
 
+// e^r on the reduced range (vmath_consts.h kP*).
+inline float exp_reduced(float r) {
+  float p = kP6;
+  p = p * r + kP5;
+  p = p * r + kP4;
+  p = p * r + kP3;
+  p = p * r + kP2;
+  p = p * r + 1.0f;
+  return p * r + 1.0f;
+}
+
 inline float exp1(float x) {
   if (x != x) return x + x;
   const float xc = std::min(std::max(x, kExpMin), kExpMax);
   const float n = round_near(xc * kLog2e);
   float r = xc - n * kLn2Hi;
   r = r - n * kLn2Lo;
-  const float p = 1.0f + expm1_reduced(r);
+  const float p = exp_reduced(r);
   const int32_t ni = static_cast<int32_t>(n);
   const int32_t n1 = ni >> 1;
   return p * pow2i(n1) * pow2i(ni - n1);
