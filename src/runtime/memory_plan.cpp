@@ -196,6 +196,7 @@ MemoryPlan plan_variant(const std::vector<MemoryStep>& steps, const std::vector<
       }
       plan.skip[order[k]] = true;
       ++plan.concat_steps;
+      plan.concat_bytes += ov.bytes;
     }
   }
 
@@ -226,12 +227,15 @@ MemoryPlan plan_memory(const std::vector<MemoryStep>& steps, const std::vector<M
                        const std::vector<int>& graph_outputs, bool reuse_buffers) {
   MemoryPlan plain = plan_variant(steps, values, graph_outputs, false, false, false);
   if (!reuse_buffers) return plain;
-  // Greedy placement is not monotone: longer-lived shared buffers can fragment the arena. Keep the most
-  // reuse that does not grow it (views, in place, Concat slices; then without in place; then without Concat).
+  // Greedy placement is not monotone: longer-lived shared buffers can fragment the arena. Keep the most reuse
+  // (views, in place, Concat slices; then without in place; then without Concat) that does not grow the arena,
+  // or grows it by at most half the bytes of the Concats it plans in place: each of those saves a copy of its
+  // whole output every run (yolox-nano: 13 Concats in place, 0.52 MB over the plan without reuse; their copies
+  // took 0.13 ms a run at one thread, 0.45 ms at two).
   const bool variants[][3] = {{true, true, true}, {true, false, true}, {true, true, false}, {true, false, false}};
   for (const auto& f : variants) {
     MemoryPlan p = plan_variant(steps, values, graph_outputs, f[0], f[1], f[2]);
-    if (p.arena_bytes <= plain.arena_bytes) return p;
+    if (p.arena_bytes <= plain.arena_bytes + p.concat_bytes / 2) return p;
   }
   return plain;
 }

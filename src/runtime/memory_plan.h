@@ -34,6 +34,7 @@ struct MemoryPlan {
                                 // inputs were written into its output (no kernel call)
   size_t arena_bytes = 0;
   size_t aliased_steps = 0, in_place_steps = 0, concat_steps = 0;
+  size_t concat_bytes = 0;  // output bytes of the Concats planned in place (copies each run no longer makes)
 };
 
 // `steps` in execution order; `values` indexed by value id; `graph_outputs` stay alive to the end.

@@ -334,6 +334,7 @@ Expected<std::unique_ptr<Plan>> Plan::build(const Model& model, const std::vecto
   plan->aliased_ = mem.aliased_steps;
   plan->in_place_ = mem.in_place_steps;
   plan->concat_in_place_ = mem.concat_steps;
+  plan->concat_in_place_bytes_ = mem.concat_bytes;
   ER_ASSIGN_OR_RETURN(Tensor arena, allocate_tensor(DType::kUInt8, {static_cast<int64_t>(plan->arena_bytes_)}, "activation arena"));
   auto keep = std::make_shared<Tensor>(arena);
   for (size_t v = 0; v < g.values.size(); ++v) {

@@ -74,6 +74,7 @@ class Plan {
   size_t num_aliased() const { return aliased_; }        // view ops turned into aliases (no step)
   size_t num_in_place() const { return in_place_; }      // steps writing into an input's buffer
   size_t num_concat_in_place() const { return concat_in_place_; }  // Concats whose inputs were produced in place
+  size_t concat_in_place_bytes() const { return concat_in_place_bytes_; }  // their output bytes
 
   // Releases (madvise) the file pages of initializers that every run-time reader packed at prepare and
   // that nothing reads at run time; returns the bytes of whole pages released. Only for mmapped models.
@@ -95,7 +96,7 @@ class Plan {
   std::vector<std::pair<int, Tensor>> staged_inputs_;
   size_t arena_bytes_ = 0;
   size_t folded_ = 0;
-  size_t dead_nodes_ = 0, aliased_ = 0, in_place_ = 0, concat_in_place_ = 0;
+  size_t dead_nodes_ = 0, aliased_ = 0, in_place_ = 0, concat_in_place_ = 0, concat_in_place_bytes_ = 0;
   bool profiling_ = false;
   std::vector<StepProfile> profile_;
 };

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "edgerun/session.h"
@@ -91,7 +92,14 @@ TEST_P(OptimizedModel, MatchesReferenceAsWritten) {
     // The same optimized graph planned with and without buffer reuse.
     auto plain = Plan::build(opt->model(), inputs, nullptr, nullptr, false, false);
     ASSERT_TRUE(plain.ok()) << plain.status().to_string();
-    EXPECT_LE(st1.arena_bytes, (*plain)->arena_bytes()) << c.label;
+    // Reuse never grows the arena, except by at most half the bytes of the Concats it plans in place (copies it
+    // saves every run: memory_plan.cpp).
+    auto reused = Plan::build(opt->model(), inputs, nullptr, nullptr, false, true);
+    ASSERT_TRUE(reused.ok()) << reused.status().to_string();
+    EXPECT_EQ(st1.arena_bytes, (*reused)->arena_bytes()) << c.label;
+    EXPECT_LE(st1.arena_bytes, (*plain)->arena_bytes() + (*reused)->concat_in_place_bytes() / 2) << c.label;
+    // yolox-nano's CSP Concats all fit in place only with that allowance (without it: 4 of 17 at the time of writing).
+    if (std::string_view(c.label) == "yolox_nano") EXPECT_GE((*reused)->num_concat_in_place(), 13u);
     EXPECT_LE(st1.arena_bytes, st0.arena_bytes) << c.label;
     std::printf("[ %-18s ] nodes %zu -> %zu, steps %zu -> %zu, arena %.2f MiB (as written) / %.2f MiB (fused, no "
                 "reuse) -> %.2f MiB\n",
