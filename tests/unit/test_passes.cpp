@@ -342,6 +342,7 @@ TEST(Passes, SpaceToDepthFoldsIntoConv) {
   };
   const std::vector<Case> cases = {
       {false, kYoloxOrder, 3, 1, {1, 1, 1, 1}, {1, 3, 12, 10}},             // YOLOX's stem
+      {false, kYoloxOrder, 3, 1, {1, 1, 1, 1}, {-1, 3, 6, 4}},              // dynamic batch (run with 2)
       {true, {{1, 1}, {0, 0}, {1, 0}, {0, 1}}, 3, 2, {1, 0, 0, 1}, {2, 2, 10, 14}},  // strided, uneven pads, batch 2
       {true, kYoloxOrder, 1, 1, {0, 0, 0, 0}, {1, 5, 6, 8}},                // 1x1 -> 2x2 stride 2
       {false, {{0, 1}, {1, 1}, {1, 0}, {0, 0}}, 3, 1, {0, 0, 0, 0}, {1, 1, 8, 8}},  // no padding
@@ -368,8 +369,10 @@ TEST(Passes, SpaceToDepthFoldsIntoConv) {
     std::vector<int64_t> pads2;
     for (int64_t v : c.pads) pads2.push_back(2 * v);
     EXPECT_EQ(conv.attr_ints("pads"), pads2);
-    const int64_t n = c.dims[0] * c.dims[1] * c.dims[2] * c.dims[3];
-    Tensor x = Tensor::from_vector(DType::kFloat32, c.dims, random_floats(static_cast<size_t>(n), 3));
+    std::vector<int64_t> dims = c.dims;
+    if (dims[0] < 0) dims[0] = 2;
+    const int64_t n = dims[0] * dims[1] * dims[2] * dims[3];
+    Tensor x = Tensor::from_vector(DType::kFloat32, dims, random_floats(static_cast<size_t>(n), 3));
     // The folded model (reference kernels, as rewritten) against the model as written: the same products.
     expect_close(run(before, 0, "reference", {x}), run(*m, 0, "reference", {x}));
     expect_optimized_matches(before, {x});
@@ -378,10 +381,14 @@ TEST(Passes, SpaceToDepthFoldsIntoConv) {
 
 TEST(Passes, SpaceToDepthNotFoldedWhenUnsafe) {
   auto build = [&](const std::vector<int64_t>& dims, const std::vector<std::pair<int, int>>& order, int64_t step,
-                   bool concat_shared) {
+                   bool concat_shared, bool intermediate = false) {
     t::GraphParts p;
     p.inputs = {f32_input("X", dims)};
-    add_focus(p, "X", "F", order, false, step);
+    if (intermediate) {  // a shape stated in value_info only
+      p.nodes.push_back(t::node("Relu", {"X"}, {"R"}));
+      p.value_infos.push_back(f32_input("R", dims));
+    }
+    add_focus(p, intermediate ? "R" : "X", "F", order, false, step);
     add_conv_k(p, "F", "Y", "0", 4 * 3, 4, 3, 1, {1, 1, 1, 1}, 5);
     p.outputs = {t::value_info("Y", 1, {}, {}, false)};
     if (concat_shared) {
@@ -391,8 +398,9 @@ TEST(Passes, SpaceToDepthNotFoldedWhenUnsafe) {
     return load(p);
   };
   // Odd height (the phases differ in size, the Concat fails); a dynamic height; a phase taken twice; step 3;
-  // the space-to-depth also read by another node.
+  // the space-to-depth also read by another node; the slices' source not a graph input.
   std::vector<std::unique_ptr<Model>> models;
+  models.push_back(build({1, 3, 8, 8}, kYoloxOrder, 2, false, true));
   models.push_back(build({1, 3, 9, 8}, kYoloxOrder, 2, false));
   models.push_back(build({1, 3, -1, 8}, kYoloxOrder, 2, false));
   models.push_back(build({1, 3, 8, 8}, {{0, 0}, {1, 0}, {0, 1}, {0, 0}}, 2, false));

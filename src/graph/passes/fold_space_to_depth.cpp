@@ -9,9 +9,9 @@
 // ((H + 2pt + 2pb - 2kh) / 2sh = (H/2 + pt + pb - kh) / sh). The slices and the concat (four strided copies of
 // the image and one more of the result: yolox-nano 0.6 ms at one thread) disappear; the Conv reads X directly.
 //
-// Only where provable before shapes are known: X has a static shape [N, C, H, W] in the file (Session rejects
-// other input shapes) with H and W even, so that every phase has H/2 x W/2 (with H odd the Concat would fail
-// and the folded Conv would not).
+// Only where provable before shapes are known: X is a graph input of shape [N, C, H, W] in the file, C, H and W
+// fixed (Session rejects other input shapes) and H and W even, so that every phase has H/2 x W/2 (with H odd the
+// Concat would fail and the folded Conv would not).
 #include <algorithm>
 #include <array>
 #include <limits>
@@ -105,10 +105,13 @@ bool match_phase(const Graph& g, const GraphUses& uses, int64_t opset, int v, Ph
       continue;  // the other axis is sliced by the node before
     break;
   }
+  // X must be a graph input: Session checks its fixed dims at every run, where a value_info shape of an
+  // intermediate value is only the file's claim. The batch may be dynamic.
+  if (std::find(g.inputs.begin(), g.inputs.end(), cur) == g.inputs.end()) return false;
   const Value& x = g.values[static_cast<size_t>(cur)];
   if (!x.has_shape || x.shape.size() != 4) return false;
-  for (int64_t d : x.shape)
-    if (d <= 0) return false;
+  for (size_t d = 1; d < 4; ++d)
+    if (x.shape[d] <= 0) return false;
   if (x.shape[2] % 2 != 0 || x.shape[3] % 2 != 0) return false;
   if (seen[0] || seen[1] || !seen[2] || !seen[3]) return false;
   for (size_t d = 2; d < 4; ++d)
