@@ -14,24 +14,19 @@
 // Concat would fail and the folded Conv would not).
 #include <algorithm>
 #include <array>
-#include <limits>
 
 #include "graph/passes/graph_rewrite.h"
 #include "graph/passes/passes.h"
+#include "ops/op_util.h"
 
 namespace edgerun::passes {
 namespace {
 
-// Values of a constant integer vector (int32 / int64); false if `v` is not one.
+// Values of a constant integer vector (int32 / int64, Slice's index types); false if `v` is not one.
 bool int_vector(const Graph& g, int v, std::vector<int64_t>* out) {
   const Tensor* t = v >= 0 ? constant_tensor(g, v) : nullptr;
-  if (!t || t->rank() > 1) return false;
-  out->clear();
-  for (int64_t i = 0; i < t->numel(); ++i) {
-    if (t->dtype() == DType::kInt64) out->push_back(t->data<int64_t>()[i]);
-    else if (t->dtype() == DType::kInt32) out->push_back(t->data<int32_t>()[i]);
-    else return false;
-  }
+  if (!t || t->rank() > 1 || (t->dtype() != DType::kInt64 && t->dtype() != DType::kInt32)) return false;
+  *out = read_ints(*t);
   return true;
 }
 

@@ -71,14 +71,18 @@ inline __m256 reduce(__m256 v, __m256i* n) {
   return r;
 }
 
+// p * 2^n as two exact factors, so that results in the denormal range round once.
+inline __m256 scale_pow2(__m256 p, __m256i n) {
+  const __m256i n1 = _mm256_srai_epi32(n, 1);
+  return _mm256_mul_ps(_mm256_mul_ps(p, pow2i(n1)), pow2i(_mm256_sub_epi32(n, n1)));
+}
+
 // e^x for non-NaN x (a NaN lane gives some finite value).
 inline __m256 exp8_ordered(__m256 x) {
   const __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(kExpMin)), _mm256_set1_ps(kExpMax));
   __m256i n;
   const __m256 r = reduce(xc, &n);
-  const __m256 p = exp_reduced(r);
-  const __m256i n1 = _mm256_srai_epi32(n, 1);
-  return _mm256_mul_ps(_mm256_mul_ps(p, pow2i(n1)), pow2i(_mm256_sub_epi32(n, n1)));
+  return scale_pow2(exp_reduced(r), n);
 }
 
 inline __m256 exp8(__m256 x) { return keep_nan(x, exp8_ordered(x)); }
@@ -106,10 +110,7 @@ inline __m256 silu8(__m256 x) {
   const __m256 nf = _mm256_round_ps(_mm256_mul_ps(u, _mm256_set1_ps(-kLog2e)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256 nr = _mm256_fmadd_ps(nf, _mm256_set1_ps(kLn2Hi), u);
   nr = _mm256_fmadd_ps(nf, _mm256_set1_ps(kLn2Lo), nr);
-  const __m256 p = exp_reduced<true>(nr);
-  const __m256i n = _mm256_cvtps_epi32(nf);
-  const __m256i n1 = _mm256_srai_epi32(n, 1);
-  const __m256 e = _mm256_mul_ps(_mm256_mul_ps(p, pow2i(n1)), pow2i(_mm256_sub_epi32(n, n1)));
+  const __m256 e = scale_pow2(exp_reduced<true>(nr), _mm256_cvtps_epi32(nf));
   return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
 }
 

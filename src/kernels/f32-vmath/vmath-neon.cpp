@@ -71,14 +71,17 @@ inline V reduce(V v, int32x4_t* n) {
   return r;
 }
 
+// p * 2^n as two exact factors, so that results in the denormal range round once.
+inline V scale_pow2(V p, int32x4_t n) {
+  const int32x4_t n1 = vshrq_n_s32(n, 1);
+  return vmulq_f32(vmulq_f32(p, pow2i(n1)), pow2i(vsubq_s32(n, n1)));
+}
+
 inline V exp4(V x) {
   const V xc = vminq_f32(vmaxq_f32(x, vdupq_n_f32(kExpMin)), vdupq_n_f32(kExpMax));
   int32x4_t n;
   const V r = reduce(xc, &n);
-  const V p = exp_reduced(r);
-  const int32x4_t n1 = vshrq_n_s32(n, 1);
-  const V y = vmulq_f32(vmulq_f32(p, pow2i(n1)), pow2i(vsubq_s32(n, n1)));
-  return keep_nan(x, y);
+  return keep_nan(x, scale_pow2(exp_reduced(r), n));
 }
 
 inline V copysign4(V mag, V sign) {
@@ -99,10 +102,7 @@ inline V silu4(V x) {
   const V nf = vrndnq_f32(vmulq_f32(u, vdupq_n_f32(-kLog2e)));
   V nr = vfmaq_f32(u, nf, vdupq_n_f32(kLn2Hi));
   nr = vfmaq_f32(nr, nf, vdupq_n_f32(kLn2Lo));
-  const V p = exp_reduced<true>(nr);
-  const int32x4_t n = vcvtq_s32_f32(nf);
-  const int32x4_t n1 = vshrq_n_s32(n, 1);
-  const V e = vmulq_f32(vmulq_f32(p, pow2i(n1)), pow2i(vsubq_s32(n, n1)));
+  const V e = scale_pow2(exp_reduced<true>(nr), vcvtq_s32_f32(nf));  // nf is integral
   return vdivq_f32(x, vaddq_f32(vdupq_n_f32(1.0f), e));
 }
 
